@@ -1,0 +1,221 @@
+"""The `anbox-ports` command: one door into the same model and engine.
+
+Exit status is a contract CI relies on (as ruff's and kube-linter's): 0 no error finding, 1 at least
+one error finding, 2 the input or the arguments cannot be used. Exit 2 prints exactly one line on
+stderr; nothing but the requested document is ever printed on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from .catalog import Catalog, Profile
+from .errors import AnboxPortsError, InputError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNUSABLE = 2
+
+# Inputs are configuration documents; anything this big is a mistake or an attack, not a model.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="anbox-ports",
+        description="Anbox Cloud network ports: the catalog, and checks of bundles and live Juju models.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser(
+        "check",
+        help="find port conflicts and exposure mistakes in a bundle, juju status or show-unit dump",
+        description=(
+            "Check a bundle (with overlays), a `juju status --format=json|yaml` dump or a "
+            "`juju show-unit` dump of the validator unit. With no INPUT, check the built-in "
+            "reference deployment (or, with --profile appliance, the appliance's own port map)."
+        ),
+    )
+    check.add_argument("input", nargs="?", help="file to check, or - for standard input")
+    check.add_argument("--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)")
+    check.add_argument(
+        "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
+    )
+    check.add_argument("--juju", choices=("3", "4"), default="3", help="Juju conflict semantics (default 3)")
+    check.add_argument("--profile", choices=("charmed", "appliance"), default="charmed")
+    check.add_argument(
+        "--claim",
+        action="append",
+        default=[],
+        metavar="PORT=NAME",
+        help="with --profile appliance: another service's port on the appliance host (repeatable)",
+    )
+    check.add_argument("--format", choices=("table", "json", "sarif", "markdown"), default="table")
+
+    catalog = sub.add_parser("catalog", help="print the catalog of Anbox Cloud ports")
+    catalog.add_argument("--profile", choices=("charmed", "appliance", "all"), default="all")
+    catalog.add_argument("--format", choices=("markdown", "json", "table"), default="markdown")
+
+    preflight = sub.add_parser(
+        "preflight", help="report catalog ports already taken by listening sockets on this machine"
+    )
+    preflight.add_argument("--profile", choices=("charmed", "appliance"), default="appliance")
+    preflight.add_argument(
+        "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
+    )
+    preflight.add_argument("--format", choices=("table", "json", "sarif", "markdown"), default="table")
+
+    firewall = sub.add_parser("firewall", help="print firewall rules admitting exactly the exposed ports")
+    firewall.add_argument("--profile", choices=("charmed", "appliance"), default="appliance")
+    firewall.add_argument(
+        "--format", choices=("ufw", "nftables", "iptables", "aws", "gcp", "azure"), default="nftables"
+    )
+    firewall.add_argument(
+        "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
+    )
+    firewall.add_argument(
+        "--internal", action="append", default=[], metavar="CIDR", help="admit internal ports from this network"
+    )
+    return parser
+
+
+def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
+    """The bytes of a file or of stdin, bounded, with the name findings and errors will cite."""
+    if path == "-":
+        stream = stdin or sys.stdin
+        buffer = getattr(stream, "buffer", None)
+        data = buffer.read(MAX_INPUT_BYTES + 1) if buffer is not None else stream.read(MAX_INPUT_BYTES + 1).encode()
+        name = "<stdin>"
+    else:
+        name = path
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_INPUT_BYTES + 1)
+        except OSError as err:
+            raise InputError(path, f"cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(name, f"larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB, refusing to read it")
+    return data, name
+
+
+def _catalog(paths: Sequence[str]) -> Catalog:
+    catalog = Catalog.builtin()
+    if paths:
+        from .sources.catalog_file import load_catalog_rows
+
+        for path in paths:
+            data, name = read_input(path)
+            catalog = catalog.extend(load_catalog_rows(data, source=name))
+    return catalog
+
+
+def _colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from . import sources
+    from .checks import check
+    from .report import render
+
+    catalog = _catalog(args.catalog)
+    profile: Profile = args.profile
+    title = None
+    if args.claim and profile != "appliance":
+        raise InputError("--claim", "only applies with --profile appliance")
+    if args.input is None:
+        if args.overlay:
+            raise InputError("--overlay", "needs an INPUT bundle to overlay")
+        if profile == "appliance":
+            from .appliance import appliance_deployment, parse_claim_arg
+
+            deployment = appliance_deployment(catalog, extra=[parse_claim_arg(c) for c in args.claim])
+            title = "Anbox Cloud Appliance: the appliance's own ports on one host."
+        else:
+            deployment = sources.reference(catalog)
+            title = (
+                "Built-in reference deployment: the supported charmed Anbox Cloud layout "
+                "(controller, AMS, database and LXD nodes)."
+            )
+    else:
+        if args.claim:
+            raise InputError("--claim", "applies to the built-in appliance map, not to an INPUT file")
+        data, name = read_input(args.input)
+        overlays = [read_input(path) for path in args.overlay]
+        deployment = sources.load(data, source=name, overlays=overlays, catalog=catalog, profile=profile)
+    report = check(deployment, catalog=catalog, juju=args.juju)
+    out.write(render(report, args.format, colour=_colour(out), title=title))
+    return EXIT_FINDINGS if report.summary.errors else EXIT_OK
+
+
+def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
+    from .report import catalog_markdown, catalog_rows_json, catalog_table
+
+    catalog = Catalog.builtin()
+    profiles: tuple[Profile, ...] = ("charmed", "appliance") if args.profile == "all" else (args.profile,)
+    if args.format == "json":
+        out.write(json.dumps(catalog_rows_json(catalog, profiles), indent=2) + "\n")
+    elif args.format == "table":
+        out.write(catalog_table(catalog, profiles))
+    else:
+        out.write(catalog_markdown(catalog, profiles))
+    return EXIT_OK
+
+
+def _preflight(args: argparse.Namespace, out: TextIO) -> int:
+    from .checks import report_of
+    from .preflight import preflight
+    from .report import render
+
+    findings = preflight(args.profile, args.service or None)
+    report = report_of(findings, input=f"this machine ({args.profile} profile)", hosts=1)
+    out.write(render(report, args.format, colour=_colour(out)))
+    return EXIT_FINDINGS if report.summary.errors else EXIT_OK
+
+
+def _firewall(args: argparse.Namespace, out: TextIO) -> int:
+    from .firewall import firewall_rules
+
+    out.write(firewall_rules(args.profile, args.format, services=args.service or None, internal=args.internal))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_UNUSABLE
+    command = {"check": _check, "catalog": _catalog_command, "preflight": _preflight, "firewall": _firewall}
+    try:
+        return command[args.command](args, out)
+    except AnboxPortsError as error:
+        err.write(f"anbox-ports {args.command}: {error}\n")
+        return EXIT_UNUSABLE
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 (the contract is one line, never a traceback)
+        if os.environ.get("ANBOX_PORTS_DEBUG"):
+            raise
+        err.write(
+            f"anbox-ports {args.command}: internal error, please report it: {type(error).__name__}: {error}"
+            " (set ANBOX_PORTS_DEBUG=1 for the traceback)\n"
+        )
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

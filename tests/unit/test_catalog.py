@@ -1,0 +1,173 @@
+"""The catalog is the seed, row by row: parsed from the seed file here, never copied into the test."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from anbox_cloud_ports.catalog import PROFILE_HEADINGS, Catalog
+from anbox_cloud_ports.cli import main
+from anbox_cloud_ports.ports import PortRange
+
+DATA = Path(__file__).parent / "data"
+SEED = DATA / "network-ports.md"
+# The spec as the project's shared folder holds it (present in development and CI checkouts).
+SHARED_SEED = Path(__file__).parents[3] / "shared" / "seed" / "network-ports.md"
+
+
+def parse_markdown_tables(text: str) -> dict[str, list[list[str]]]:
+    """Every pipe table under a `## heading`, as rows of stripped cells (header row first)."""
+    tables: dict[str, list[list[str]]] = {}
+    heading = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            heading = line[3:].strip()
+            continue
+        if heading and line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if all(re.fullmatch(r"-+", c) for c in cells):
+                continue
+            tables.setdefault(heading, []).append(cells)
+    return tables
+
+
+def test_vendored_seed_is_the_shared_spec():
+    if not SHARED_SEED.exists():
+        pytest.skip(f"shared spec not beside this checkout ({SHARED_SEED})")
+    assert SEED.read_text() == SHARED_SEED.read_text()
+
+
+@pytest.mark.parametrize("profile", ["charmed", "appliance"])
+def test_catalog_equals_seed_row_by_row(profile: str):
+    seed = parse_markdown_tables(SEED.read_text())[PROFILE_HEADINGS[profile]]  # type: ignore[index]
+    header, *rows = seed
+    assert header == ["Service", "Port(s)", "Protocol", "Exposed externally", "Required", "Description"]
+    catalog_rows = Catalog.builtin().profile(profile)  # type: ignore[arg-type]
+    assert len(catalog_rows) == len(rows)
+    for row, cells in zip(catalog_rows, rows, strict=True):
+        service, ports, protocol, exposed, required, description = cells
+        assert row.service == service
+        assert row.ports == ports
+        assert row.protocol == protocol
+        assert row.exposed == (exposed == "yes")
+        assert row.required_cell == required
+        assert row.description == description
+        # One claim per protocol of the cell, each the cell's ports.
+        protocols = [p.strip().lower() for p in protocol.split("&")]
+        assert [c.protocol for c in row.claims] == protocols
+        lo, _, hi = ports.partition("-")
+        assert all((c.start, c.end) == (int(lo), int(hi or lo)) for c in row.claims)
+
+
+def test_conditional_requirement_keeps_its_condition():
+    turn = [r for r in Catalog.builtin().for_charm("coturn") if r.ports == "50000-51000"]
+    assert [(r.required, r.condition) for r in turn] == [("conditional", "unless TURN is required")]
+
+
+def test_lookups_by_charm_and_profile():
+    catalog = Catalog.builtin()
+    assert [str(c) for r in catalog.for_charm("ams-lxd") for c in r.claims] == [
+        "8443/tcp",
+        "10000-11000/udp",
+        "10000-11000/tcp",
+    ]
+    assert catalog.for_charm("lxd") == catalog.for_charm("ams-lxd")
+    assert catalog.for_charm("charmed-etcd") == catalog.for_charm("etcd")
+    assert [str(c) for r in catalog.for_charm("nats", "appliance") for c in r.claims] == ["4004/tcp"]
+    assert catalog.for_charm("postgresql") == ()
+    assert not catalog.knows("postgresql")
+    assert catalog.row_for("haproxy", PortRange.parse("443/tcp")) is not None
+    assert catalog.row_for("haproxy", PortRange.parse("8443/tcp")) is None
+    assert set(catalog.charms()) == {
+        "ams",
+        "anbox-cloud-dashboard",
+        "anbox-stream-agent",
+        "anbox-stream-gateway",
+        "coturn",
+        "etcd",
+        "charmed-etcd",
+        "haproxy",
+        "ams-lxd",
+        "lxd",
+        "nats",
+    }
+
+
+def test_config_options_move_ports():
+    catalog = Catalog.builtin()
+    options = {
+        (o.charm, o.name, o.kind) for r in catalog.profile("charmed") for o in r.options
+    }
+    assert options == {
+        ("ams", "port", "port"),
+        ("ams", "prometheus_target_port", "port"),
+        ("ams-lxd", "exposed_instance_ports", "range"),
+        ("nats", "client-port", "port"),
+    }
+    lxd = catalog.row_for("ams-lxd", PortRange.parse("10000-11000/udp"))
+    assert lxd is not None
+    option = lxd.option_for("ams-lxd")
+    assert option is not None
+    assert str(option.parse("20000-20100", "udp")) == "20000-20100/udp"
+    assert lxd.option_for("lxd") is None
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_markdown_rendering_reproduces_the_seed_tables():
+    code, out, err = run_cli("catalog", "--format", "markdown")
+    assert (code, err) == (0, "")
+    assert parse_markdown_tables(out) == parse_markdown_tables(SEED.read_text())
+    headings = [line for line in out.splitlines() if line.startswith("## ")]
+    assert headings == ["## Anbox Cloud", "## Anbox Cloud Appliance"]
+
+
+def test_markdown_per_profile():
+    _, out, _ = run_cli("catalog", "--profile", "appliance")
+    assert list(parse_markdown_tables(out)) == ["Anbox Cloud Appliance"]
+
+
+def test_json_is_a_list_of_rows_with_stable_keys():
+    code, out, _ = run_cli("catalog", "--format", "json", "--profile", "charmed")
+    rows = json.loads(out)
+    assert code == 0
+    assert len(rows) == 15
+    assert {tuple(r) for r in rows} == {
+        (
+            "profile",
+            "service",
+            "charms",
+            "ports",
+            "protocol",
+            "claims",
+            "exposed",
+            "required",
+            "condition",
+            "description",
+            "options",
+        )
+    }
+    lxd = [r for r in rows if r["ports"] == "10000-11000"][0]
+    assert lxd["claims"] == ["10000-11000/udp", "10000-11000/tcp"]
+    assert lxd["charms"] == ["ams-lxd", "lxd"]
+
+
+def test_table_fits_eighty_columns():
+    _, out, _ = run_cli("catalog", "--format", "table")
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "50000-51000/udp" in out
+
+
+def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]):
+    assert main(["catalog", "--format", "yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "invalid choice: 'yaml'" in err
