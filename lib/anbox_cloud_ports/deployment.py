@@ -103,6 +103,8 @@ class Deployment:
     `problems` are findings a source raised while reading (a bad option value, a unit with junk relation
     data): the input stays usable and the engine reports them beside its own. `observed` is true when
     claims are what Juju reports as open (so a missing required port is a fact, not a guess).
+    `exposure_known` is false when the source cannot see `juju expose` (relation data: a hook is not
+    told whether its application is exposed), so exposure rules stay silent instead of guessing.
     """
 
     input: str
@@ -113,6 +115,7 @@ class Deployment:
     observed: bool = False
     problems: tuple[Finding, ...] = ()
     unchecked: tuple[str, ...] = ()
+    exposure_known: bool = True
 
     def hosts(self) -> tuple[Host, ...]:
         return tuple(sorted({unit.host for unit in self.units}))

@@ -9,6 +9,7 @@ outside reaches a hook tool except as a re-rendered PortRange.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -129,11 +130,11 @@ def _problem(protocol: str, start: int, end: int) -> str | None:
 
 
 def _quote(text: object) -> str:
-    """Quote input for an error message, bounded so a hostile value cannot flood a log line."""
+    """Quote input for an error message: bounded, and escaped (JSON-style) so it stays one line."""
     shown = text if isinstance(text, str) else repr(text)
     if len(shown) > 40:
         shown = shown[:37] + "..."
-    return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return json.dumps(shown, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 ICMP = PortRange("icmp", 0, 0)
