@@ -1,0 +1,47 @@
+"""The brute-force oracle for port conflicts: every pair of claims, Juju's rules written out literally.
+
+The engine sweeps per (host, protocol) and merges a unit's claims per range; this module does neither.
+It compares every claim with every other claim in the deployment, so it is quadratic and obviously
+right, and the property tests and the bench hold the engine to it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from anbox_cloud_ports.deployment import Deployment
+from anbox_cloud_ports.findings import View
+from anbox_cloud_ports.ports import PortRange
+
+ConflictPair = tuple[str, PortRange, str, PortRange, View]
+
+
+def oracle_pairs(deployment: Deployment, juju: Literal["3", "4"] = "3") -> set[ConflictPair]:
+    """Every (unit_a, range_a, unit_b, range_b, view) that objects, with (unit_a, range_a) < (unit_b, range_b)."""
+    host_of = {unit.name: unit.host for unit in deployment.units}
+    claims = [claim for claim in deployment.claims if claim.unit in host_of]
+    result: set[ConflictPair] = set()
+    for i, x in enumerate(claims):
+        for y in claims[i + 1 :]:
+            if host_of[x.unit] != host_of[y.unit]:
+                continue  # scope: one machine (Juju 3) / one net node (Juju 4) / one network namespace
+            rx, ry = x.port, y.port
+            if rx.protocol != ry.protocol:
+                continue
+            # Inclusive bounds, as juju core/network/portrange.go ConflictsWith; icmp is 0..0 here
+            # (-1..-1 in Juju), so two icmp claims always "overlap".
+            if not (rx.start <= ry.end and ry.start <= rx.end):
+                continue
+            same_unit = x.unit == y.unit
+            identical = rx == ry
+            views: list[View] = []
+            if not same_unit and rx.protocol != "icmp":
+                views.append("bind")
+            if juju == "3" and (not same_unit or not identical):
+                views.append("juju")
+            if juju == "4" and not identical:
+                views.append("juju")
+            (ua, ra), (ub, rb) = sorted([(x.unit, rx), (y.unit, ry)])
+            for view in views:
+                result.add((ua, ra, ub, rb, view))
+    return result
