@@ -397,8 +397,14 @@ def deployment_from_units(
 
 
 def model_labels(models: Iterable[str]) -> dict[str, str]:
-    """Each model uuid's shortest prefix, 8 characters at least, that no other uuid here shares."""
+    """Each model uuid's shortest prefix, 8 characters at least, that no other uuid here shares.
+
+    With a single model there is nothing to tell apart: the label is empty, so hosts read as Juju
+    shows them in that model's status ("machine 0").
+    """
     uuids = sorted(set(models))
+    if len(uuids) == 1:
+        return {uuids[0]: ""}
     labels: dict[str, str] = {}
     for i, uuid in enumerate(uuids):
         length = 8

@@ -142,6 +142,7 @@ ICMP = PortRange("icmp", 0, 0)
 
 # -- the seed tables' and config options' forms ---------------------------------------------------
 
+_DIGITS = re.compile(r"[0-9]+")
 _TABLE_PROTOCOLS = re.compile(r"[A-Za-z]+(?:\s*&\s*[A-Za-z]+)*")
 
 
@@ -181,7 +182,7 @@ def parse_port_option(value: object, protocol: Protocol = "tcp") -> PortRange:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PortRangeError(f"invalid port {_quote(value)}: expected a port number 1-65535")
     text = str(value)
-    if not text.isdigit() or len(text) > _MAX_TEXT:
+    if len(text) > _MAX_TEXT or not _DIGITS.fullmatch(text):
         raise PortRangeError(f"invalid port {_quote(text)}: expected a port number 1-65535")
     port = int(text)
     if not MIN_PORT <= port <= MAX_PORT:
@@ -190,13 +191,20 @@ def parse_port_option(value: object, protocol: Protocol = "tcp") -> PortRange:
 
 
 def parse_range_option(value: object, protocol: Protocol = "tcp") -> PortRange:
-    """A config option holding a range (`exposed_instance_ports: "10000-11000"`); a single port is accepted."""
+    """A config option holding a range (`exposed_instance_ports: "10000-11000"`); a single port is accepted.
+
+    Errors quote the value as the user wrote it, not with the protocol this function appends.
+    """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PortRangeError(f"invalid port range {_quote(value)}: expected <from>-<to>")
     text = str(value)
     if "/" in text:
         raise PortRangeError(f"invalid port range {_quote(text)}: expected <from>-<to> without a protocol")
-    return PortRange.parse(f"{text}/{protocol}")
+    try:
+        return PortRange.parse(f"{text}/{protocol}")
+    except PortRangeError as err:
+        problem = str(err).partition(": ")[2]
+        raise PortRangeError(f"invalid port range {_quote(text)}: {problem}") from None
 
 
 def merge(ranges: Iterable[PortRange]) -> list[PortRange]:

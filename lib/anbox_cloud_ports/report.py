@@ -218,8 +218,10 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
     if title:
         out.append(title)
         out.append("")
-    wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="  ", subsequent_indent="  ")
-    fix_wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="  fix: ", subsequent_indent="       ")
+    wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
+    fix_wrap = textwrap.TextWrapper(
+        width=WIDTH, initial_indent="  fix: ", subsequent_indent="       ", break_on_hyphens=False
+    )
     for f in report.findings:
         label = f.severity.upper().ljust(7)
         if colour:

@@ -327,9 +327,6 @@ def test_co_located_units_claiming_one_port_conflict():
     assert set(conflicts[0].units) == {"ams/0", "dashboard/0"}
 
 
-@pytest.mark.xfail(
-    reason="needs checks.py to honour Deployment.exposure_known (relation data cannot see expose)"
-)
 def test_unknown_exposure_raises_no_exposure_findings():
     units = [("coturn/0", "coturn", databag("coturn", (claim("5349/tcp"), claim("5349/udp")), machine="0"))]
     rules = {f.rule for f in check(deployment_from_units(units, source="relation ports")).findings}
@@ -406,7 +403,7 @@ def test_options_extras_unknown_services_and_pods():
     assert (moved.option, moved.row) == ("port", catalog.row_for("ams", PortRange.parse("8444/tcp")))
     assert (extra.option, extra.row) == (None, None)
     assert deployment.unchecked == ("custom",)
-    assert deployment.unit_map()["pod/0"].host == Host("pod/0", MODEL_A[:8])
+    assert deployment.unit_map()["pod/0"].host == Host("pod/0")  # one model: no label
 
 
 def test_a_unit_of_another_profile_is_a_warning():

@@ -1,0 +1,82 @@
+"""Inputs as Deployments: Juju bundles (with overlays) and `juju status` dumps, read safely.
+
+`load` tells the kinds apart by themselves; `load_bundle` and `load_status` insist on one. Whatever
+cannot be used raises InputError with one line naming the file, the place and the problem; whatever
+is usable but wrong (an option that cannot be a port) becomes a finding in `Deployment.problems`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+
+from ..catalog import Catalog, Profile
+from ..deployment import Deployment
+from ..errors import InputError
+from . import detect, yamlload
+from .bundle import charm_name, parse_placement
+from .detect import BUNDLE, STATUS, Kind, register
+
+__all__ = [
+    "Kind",
+    "charm_name",
+    "load",
+    "load_bundle",
+    "load_status",
+    "parse_placement",
+    "reference",
+    "register",
+]
+
+Overlays = Sequence[tuple[str | bytes, str]]
+
+
+def _parse_overlays(overlays: Overlays) -> list[yamlload.Parsed]:
+    return [yamlload.load(text, source) for text, source in overlays]
+
+
+def load(
+    text: str | bytes,
+    *,
+    source: str,
+    overlays: Overlays = (),
+    catalog: Catalog | None = None,
+    profile: Profile = "charmed",
+) -> Deployment:
+    """Any supported input: a bundle (later documents and `overlays` are overlays) or a juju status dump."""
+    with yamlload.gc_paused():
+        parsed = yamlload.load(text, source)
+        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile)
+
+
+def load_bundle(
+    text: str | bytes,
+    *,
+    source: str,
+    overlays: Overlays = (),
+    catalog: Catalog | None = None,
+    profile: Profile = "charmed",
+) -> Deployment:
+    """A bundle, merged with its overlays as `juju deploy --overlay` merges them."""
+    with yamlload.gc_paused():
+        parsed = yamlload.load(text, source)
+        if parsed.documents and STATUS.test(parsed.documents[0]):
+            raise InputError(source, "this is a juju status document, not a bundle")
+        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, BUNDLE)
+
+
+def load_status(
+    text: str | bytes, *, source: str, catalog: Catalog | None = None, profile: Profile = "charmed"
+) -> Deployment:
+    """`juju status --format=json` or `--format=yaml` output."""
+    with yamlload.gc_paused():
+        parsed = yamlload.load(text, source)
+        if parsed.documents and not STATUS.test(parsed.documents[0]):
+            raise InputError(source, "not a juju status document: it has no model: section")
+        return detect.read(parsed, (), catalog or Catalog.builtin(), profile, STATUS)
+
+
+def reference(catalog: Catalog | None = None) -> Deployment:
+    """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml."""
+    text = resources.files("anbox_cloud_ports.data").joinpath("reference.yaml").read_text(encoding="utf-8")
+    return load_bundle(text, source="reference.yaml", catalog=catalog)

@@ -1,0 +1,111 @@
+"""`--catalog FILE`: an operator's own services, checked by the same rules as the seed's.
+
+An Anbox model runs more than Anbox (monitoring agents, NRPE, proxies); their ports collide with
+Anbox's just the same. The file is YAML, validated like any input (one line naming the file, the
+place and the problem):
+
+    services:
+      - service: NRPE
+        charms: [nrpe]
+        ports: ["5666/tcp"]      # Juju port syntax: 80/tcp, 10000-11000/udp, icmp
+        exposed: false           # exposed externally, as the seed's column
+        required: true           # true/false, or yes/no/conditional
+        description: Nagios remote plugin executor
+        profile: charmed         # charmed (default) or appliance
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+import pydantic
+
+from ..catalog import CatalogRow, Required
+from ..errors import InputError, PortRangeError
+from ..ports import PortRange
+from . import yamlload
+
+_Name = Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+_Text = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=200)]
+
+
+class _Service(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    service: _Text
+    charms: Annotated[list[_Name], pydantic.Field(min_length=1, max_length=50)]
+    ports: Annotated[list[Annotated[str, pydantic.StringConstraints(max_length=32)]], pydantic.Field(min_length=1, max_length=200)]
+    exposed: bool = False
+    required: bool | Literal["yes", "no", "conditional"] = False
+    condition: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
+    description: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
+    profile: Literal["charmed", "appliance"] = "charmed"
+
+
+class _File(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+    services: Annotated[list[_Service], pydantic.Field(max_length=1000)]
+
+
+def _required(value: bool | str) -> Required:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value  # type: ignore[return-value]  # the Literal above admits only Required's values
+
+
+def load_catalog_rows(text: str | bytes, *, source: str) -> list[CatalogRow]:
+    """The rows a catalog file adds, in file order; InputError for anything that cannot be used."""
+    parsed = yamlload.load(text, source)
+    if len(parsed.documents) != 1:
+        raise InputError(source, "a catalog file is one YAML document with a services: list")
+    document = parsed.documents[0]
+    try:
+        model = _File.model_validate(document)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        where = yamlload.path(*first["loc"])
+        line = _line(document, first["loc"])
+        raise InputError(source, first["msg"], where=where, line=line) from None
+    return list(_rows(model.services, document, source))
+
+
+def _rows(services: Iterable[_Service], document: object, source: str) -> Iterable[CatalogRow]:
+    for i, service in enumerate(services):
+        for j, text in enumerate(service.ports):
+            try:
+                port = PortRange.parse(text)
+            except PortRangeError as err:
+                loc = ("services", i, "ports", j)
+                raise InputError(source, str(err), where=yamlload.path(*loc), line=_line(document, loc)) from None
+            cell = "" if port.protocol == "icmp" else (str(port.start) if port.size == 1 else f"{port.start}-{port.end}")
+            yield CatalogRow(
+                service.profile,
+                service.service,
+                tuple(service.charms),
+                cell,
+                port.protocol.upper(),
+                service.exposed,
+                _required(service.required),
+                service.description,
+                condition=service.condition,
+            )
+
+
+def _line(document: object, loc: Iterable[object]) -> int | None:
+    """The line of the deepest entry of `loc` the document has, for the error message."""
+    node = document
+    line = None
+    for key in loc:
+        container = yamlload.as_mapping(node)
+        sequence = yamlload.as_sequence(node) if container is None else None
+        if container is not None and key in container:
+            line = yamlload.line_of(container, key) or line
+            node = container[key]
+        elif sequence is not None and isinstance(key, int) and 0 <= key < len(sequence):
+            line = yamlload.line_of(sequence, key) or line
+            node = sequence[key]
+        else:
+            break
+    return line

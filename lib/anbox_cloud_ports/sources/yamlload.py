@@ -1,0 +1,415 @@
+"""Read YAML or JSON documents that may be hostile, keeping the line of every key.
+
+Findings and refusals name `file:line`, so the loader keeps each mapping key's and each list item's
+1-based line on the container that holds it (`YamlMap.key_lines`, `YamlList.item_lines`). Inputs come
+from anywhere (a CI job checks a pull request's bundle), so everything is bounded: the text's size,
+the nesting depth, the number of alias uses and what aliases expand to (a "billion laughs" document
+is refused before anything walks it). Every failure is an InputError naming the file and the line.
+
+JSON is YAML, but `juju status --format=json` of a big model is megabytes on one line: text that
+starts with `{` goes through the json module first (no line numbers, but fast), and falls back to
+the YAML reader, whose errors carry lines, only when it is not JSON.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Generator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
+
+from ..errors import InputError
+
+# libyaml composes nodes with the same marks (line numbers) as the pure-Python reader, five to ten
+# times faster, and refuses nesting deeper than 1000 levels itself; the pure-Python reader is the
+# fallback where PyYAML was built without it.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 200
+MAX_ALIAS_USES = 1_000
+MAX_EXPANDED_NODES = 5_000_000
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_INT = "tag:yaml.org,2002:int"
+_MAX_DIGITS = 100
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+# `=` resolves to the "value" tag, which PyYAML cannot construct; Go's yaml.v2 reads it as a string.
+_PLAIN = frozenset({_STR, "tag:yaml.org,2002:value"})
+_MAP_TAGS = frozenset({_MAP, "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap"})
+_SEQ_TAGS = frozenset({_SEQ, "tag:yaml.org,2002:omap", "tag:yaml.org,2002:pairs"})
+_SCALARS: Mapping[str, Any] = SafeConstructor.yaml_constructors
+
+
+class YamlMap(dict[Any, Any]):
+    """A mapping that remembers its own line and the line of each of its keys."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, line: int | None = None):
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+
+class YamlList(list[Any]):
+    """A list that remembers its own line and the line of each of its items."""
+
+    __slots__ = ("item_lines", "line")
+
+    def __init__(self, line: int | None = None):
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+def line_of(container: object, key: object = None) -> int | None:
+    """The line of `key` in a mapping (or of item `key` in a list); the container's own line for None."""
+    if isinstance(container, YamlMap):
+        return container.line if key is None else container.key_lines.get(key, container.line)
+    if isinstance(container, YamlList):
+        if isinstance(key, int) and 0 <= key < len(container.item_lines):
+            return container.item_lines[key]
+        return container.line
+    return None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The documents of one input, with what the sources need to place findings in it."""
+
+    source: str
+    documents: tuple[object, ...]
+    text: str = field(repr=False)
+    is_json: bool = False
+
+    def json_key_lines(self, pattern: re.Pattern[str]) -> dict[str, int]:
+        """Lines of JSON object keys matching `pattern` (group 1 = the key), first occurrence each.
+
+        The json module keeps no positions; one regex pass over the text finds them when a source
+        needs them (unit names in a status dump), at C speed.
+        """
+        newlines = [m.start() for m in re.finditer("\n", self.text)]
+        found: dict[str, int] = {}
+        for match in pattern.finditer(self.text):
+            found.setdefault(match.group(1), bisect_right(newlines, match.start()) + 1)
+        return found
+
+
+def quote(value: object, limit: int = 60) -> str:
+    """Quote input for a one-line message, as Go's %q does: escaped, bounded, ASCII only.
+
+    ASCII only because U+2028 and friends count as line breaks for `str.splitlines`.
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return json.dumps(text)
+
+
+def plain(text: str, limit: int = 60) -> str:
+    """Input text for a message that Juju words without quotes, kept on one line.
+
+    Bounded, with line breaks and control characters escaped, so the message built around it stays one line.
+    """
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}")
+
+
+def path(*parts: object) -> str:
+    """A YAML path for messages: `applications.ams.to[1]`; odd keys are quoted."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+            continue
+        text = str(part)
+        shown = text if _PLAIN_KEY.fullmatch(text) else quote(text, 40)
+        out += f".{shown}" if out else shown
+    return out
+
+
+def describe(value: object) -> str:
+    """What a value is, in YAML's words, for 'expected X, found Y' messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {quote(value, 30)}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def load(text: str | bytes, source: str) -> Parsed:
+    """All documents of `text`; InputError for anything that is not bounded, well-formed YAML or JSON."""
+    decoded = _decode(text, source)
+    if len(decoded) > MAX_BYTES:
+        raise InputError(
+            source, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it"
+        )
+    with gc_paused():
+        if decoded.lstrip()[:1] == "{":
+            documents = _load_json(decoded, source)
+            if documents is not None:
+                return Parsed(source, documents, decoded, is_json=True)
+        return Parsed(source, _load_yaml(decoded, source), decoded)
+
+
+@contextmanager
+def gc_paused() -> Generator[None]:
+    """Pause the cyclic garbage collector while an input is read.
+
+    Reading builds tens of thousands of small acyclic objects (YAML nodes, units, claims): the cyclic
+    collector would walk them again and again for nothing, costing more than the reading itself and
+    growing faster than the input. Nested pauses leave the collector as the outermost one found it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _decode(text: str | bytes, source: str) -> str:
+    if isinstance(text, str):
+        return text
+    if len(text) > 4 * MAX_BYTES:
+        raise InputError(
+            source, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it"
+        )
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                          (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):  # fmt: skip
+        if text.startswith(bom):
+            try:
+                return text.decode(encoding)
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    source, f"not {encoding.upper()} text: {err.reason} at byte {err.start}"
+                ) from None
+    try:
+        return text.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            source, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
+        ) from None
+
+
+def _load_json(text: str, source: str) -> tuple[object, ...] | None:
+    try:
+        return (json.loads(text),)
+    except json.JSONDecodeError:
+        return None  # not JSON after all: the YAML reader decides, and its errors carry lines
+    except RecursionError:
+        raise InputError(source, "JSON nested too deeply to read") from None
+    except ValueError as err:  # e.g. an integer with more digits than Python converts
+        raise InputError(source, f"invalid JSON: {_one_line(str(err))}") from None
+
+
+def _load_yaml(text: str, source: str) -> tuple[object, ...]:
+    builder = _Builder(source)
+    documents: list[object] = []
+    try:
+        loader = _Loader(text)
+    except UnicodeError as err:  # libyaml encodes the text first: lone surrogates fail here
+        raise InputError(source, f"not valid text: {_one_line(str(err))}") from None
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            documents.append(builder.build(node))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = err.problem or "malformed YAML"
+        if err.context:
+            problem += f" ({err.context})"
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(source, f"invalid YAML: {_one_line(problem)}", line=line) from None
+    except ReaderError as err:
+        char: object = err.character
+        code = ord(char) if isinstance(char, str) and len(char) == 1 else char
+        where = f"character #x{code:04x}" if isinstance(code, int) else "a character"
+        raise InputError(source, f"invalid YAML: {err.reason}: {where} at offset {err.position}") from None
+    except yaml.YAMLError as err:
+        raise InputError(source, f"invalid YAML: {_one_line(str(err))}") from None
+    except UnicodeError as err:
+        raise InputError(source, f"not valid text: {_one_line(str(err))}") from None
+    except RecursionError:
+        raise InputError(source, "YAML nested too deeply to read") from None
+    finally:
+        loader.dispose()
+    return tuple(documents)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+class _Builder:
+    """Turns composed nodes into YamlMap/YamlList/scalars, counting what aliases expand to.
+
+    A node reached twice is an alias use: its value is built once and shared (as PyYAML does), and
+    its expanded size is counted each time, so a document that would expand to billions of nodes is
+    refused after a few hundred node visits.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.constructor = SafeConstructor()
+        self.memo: dict[int, tuple[object, int]] = {}
+        self.in_progress: set[int] = set()
+        self.alias_uses = 0
+
+    def build(self, node: Node) -> object:
+        self.memo.clear()  # anchors are per document; every node of this one stays alive meanwhile
+        return self._node(node, 0)[0]
+
+    def _fail(self, problem: str, node: Node) -> InputError:
+        return InputError(self.source, problem, line=node.start_mark.line + 1)
+
+    def _node(self, node: Node, depth: int) -> tuple[object, int]:
+        if isinstance(node, ScalarNode):
+            return self._scalar(node), 1
+        key = id(node)
+        seen = self.memo.get(key)
+        if seen is not None:
+            self.alias_uses += 1
+            if self.alias_uses > MAX_ALIAS_USES:
+                raise self._fail(
+                    f"more than {MAX_ALIAS_USES} alias uses (a YAML bomb?): refusing the document", node
+                )
+            return seen
+        if key in self.in_progress:
+            raise self._fail("an alias refers to a node that contains it (a recursive alias)", node)
+        if depth > MAX_DEPTH:
+            raise self._fail(f"nested deeper than {MAX_DEPTH} levels", node)
+        self.in_progress.add(key)
+        if isinstance(node, MappingNode):
+            result = self._mapping(node, depth)
+        elif isinstance(node, SequenceNode):
+            result = self._sequence(node, depth)
+        else:  # pragma: no cover - the composer yields only these three
+            raise self._fail("unknown YAML node", node)
+        self.in_progress.discard(key)
+        if result[1] > MAX_EXPANDED_NODES:
+            raise self._fail(
+                f"aliases expand the document to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?): refusing it",
+                node,
+            )
+        self.memo[key] = result
+        return result
+
+    def _scalar(self, node: ScalarNode) -> object:
+        if node.tag in _PLAIN:
+            return node.value
+        if node.tag == _INT and len(node.value) > _MAX_DIGITS:
+            raise self._fail(
+                f"an integer with {len(node.value)} digits is too large to be a number here", node
+            )
+        construct = _SCALARS.get(node.tag)
+        if construct is None or node.tag in _MAP_TAGS or node.tag in _SEQ_TAGS:
+            raise self._fail(f"unsupported YAML tag {quote(node.tag)} on a scalar", node)
+        try:
+            return construct(self.constructor, node)
+        except (ValueError, OverflowError, yaml.YAMLError) as err:  # a bad date, bad base64
+            raise self._fail(
+                f"cannot read scalar {quote(node.value, 30)}: {_one_line(str(err))}", node
+            ) from None
+        except (AttributeError, IndexError, KeyError, TypeError):
+            # PyYAML's constructors assume the resolver chose the tag: an explicit `!!timestamp x`,
+            # `!!bool x` or empty `!!int` fails inside them with these.
+            tag = node.tag.removeprefix("tag:yaml.org,2002:")
+            raise self._fail(f"cannot read scalar {quote(node.value, 30)} as !!{tag}", node) from None
+
+    def _mapping(self, node: MappingNode, depth: int) -> tuple[object, int]:
+        if node.tag not in _MAP_TAGS:
+            raise self._fail(f"unsupported YAML tag {quote(node.tag)} on a mapping", node)
+        result = YamlMap(node.start_mark.line + 1)
+        size = 1
+        merged: list[tuple[YamlMap, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources, merged_size = self._merge_sources(value_node, depth)
+                merged.extend(sources)
+                size += merged_size  # what the merge copies in counts as expanded (merge bombs)
+                continue
+            key, key_size = self._node(key_node, depth + 1)
+            if isinstance(key, dict | list):
+                raise self._fail("a mapping key is a mapping or a list; keys must be scalars", key_node)
+            value, value_size = self._node(value_node, depth + 1)
+            size += key_size + value_size
+            if key in result.key_lines:
+                raise self._fail(
+                    f"mapping key {quote(key)} already defined at line {result.key_lines[key]}", key_node
+                )
+            result[key] = value
+            result.key_lines[key] = key_node.start_mark.line + 1
+        # `<<: *defaults` (YAML merge keys, which Juju's yaml.v2 also reads): explicit keys win.
+        for source, source_node in merged:
+            for key, value in source.items():
+                if key not in result.key_lines:
+                    result[key] = value
+                    result.key_lines[key] = source.key_lines.get(key, source_node.start_mark.line + 1)
+        if size > MAX_EXPANDED_NODES:
+            raise self._fail(
+                f"aliases expand the document to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?): refusing it",
+                node,
+            )
+        return result, size
+
+    def _merge_sources(self, node: Node, depth: int) -> tuple[list[tuple[YamlMap, Node]], int]:
+        value, size = self._node(node, depth + 1)
+        if isinstance(value, YamlMap):
+            return [(value, node)], size
+        if isinstance(value, YamlList) and isinstance(node, SequenceNode):
+            items = cast(list[object], value)
+            if all(isinstance(item, YamlMap) for item in items):
+                return [(cast(YamlMap, item), sub) for item, sub in zip(items, node.value, strict=True)], size
+        raise self._fail("a merge key (<<) must refer to a mapping or a list of mappings", node)
+
+    def _sequence(self, node: SequenceNode, depth: int) -> tuple[object, int]:
+        if node.tag not in _SEQ_TAGS:
+            raise self._fail(f"unsupported YAML tag {quote(node.tag)} on a list", node)
+        result = YamlList(node.start_mark.line + 1)
+        size = 1
+        for item_node in node.value:
+            value, item_size = self._node(item_node, depth + 1)
+            size += item_size
+            result.append(value)
+            result.item_lines.append(item_node.start_mark.line + 1)
+        return result, size
+
+
+def as_sequence(value: object) -> Sequence[object] | None:
+    """`value` as a list if it is one (YAML or JSON), else None."""
+    return cast(list[object], value) if isinstance(value, list) else None
+
+
+def as_mapping(value: object) -> Mapping[Any, object] | None:
+    """`value` as a mapping if it is one (YAML or JSON), else None."""
+    return cast(dict[Any, object], value) if isinstance(value, dict) else None

@@ -1,0 +1,194 @@
+"""`juju status` dumps as observed Deployments: hosts, subordinates, open ports, exposure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from anbox_cloud_ports.deployment import Deployment, ExposeTarget
+from anbox_cloud_ports.errors import InputError
+from anbox_cloud_ports.findings import Location
+from anbox_cloud_ports.sources import load, load_status
+
+STATUS = Path(__file__).parent / "data" / "status"
+
+
+def by_unit(deployment: Deployment) -> dict[str, str]:
+    return {unit.name: unit.host.machine for unit in deployment.units}
+
+
+def ports(deployment: Deployment, unit: str) -> set[str]:
+    return {str(c.port) for c in deployment.claims if c.unit == unit}
+
+
+@pytest.fixture(params=["anbox-status.json", "anbox-status.yaml"])
+def anbox(request: pytest.FixtureRequest) -> Deployment:
+    name: str = request.param
+    return load_status((STATUS / name).read_bytes(), source=name)
+
+
+def test_units_sit_on_machines_and_containers(anbox: Deployment):
+    assert by_unit(anbox) == {
+        "ams/0": "1",
+        "telegraf/0": "1",
+        "anbox-stream-agent/0": "1",
+        "telegraf/1": "1",
+        "anbox-stream-gateway/0": "0/lxd/0",
+        "anbox-stream-gateway-lb/0": "0",
+        "coturn/0": "0",
+        "etcd/0": "0/lxd/1",
+        "lxd/0": "2",
+        "nats/0": "0",
+    }
+    assert anbox.observed
+    assert len(anbox.hosts()) == 5
+
+
+def test_open_ports_become_observed_claims(anbox: Deployment):
+    assert ports(anbox, "coturn/0") == {"5349/tcp", "5349/udp", "50000-51000/udp"}
+    assert ports(anbox, "lxd/0") == {"8443/tcp", "10000-11000/tcp", "10000-11000/udp"}
+    assert ports(anbox, "telegraf/0") == {"9103/tcp"}
+    claim = next(c for c in anbox.claims if c.unit == "anbox-stream-gateway-lb/0" and c.port.start == 443)
+    assert (claim.source, claim.endpoint, claim.option) == ("observed", "", None)
+    assert claim.row is not None
+    assert claim.row.service == "HAProxy"
+    assert next(c for c in anbox.claims if c.unit == "telegraf/0").row is None
+
+
+def test_subordinates_are_marked_and_follow_their_principal(anbox: Deployment):
+    subs = {u.name for u in anbox.units if u.subordinate}
+    assert subs == {"telegraf/0", "telegraf/1"}
+    assert anbox.applications["telegraf"].subordinate
+    assert {u.charm for u in anbox.units if u.application == "telegraf"} == {"telegraf"}
+
+
+def test_exposure_as_status_reports_it(anbox: Deployment):
+    apps = anbox.applications
+    assert dict(apps["anbox-stream-gateway-lb"].exposed) == {"": ExposeTarget()}  # exposed, no endpoint rules
+    assert dict(apps["coturn"].exposed) == {"": ExposeTarget()}  # 0.0.0.0/0 and ::/0: everyone
+    assert dict(apps["lxd"].exposed) == {
+        "instance-ports": ExposeTarget(cidrs=("192.0.2.0/24",)),
+        "": ExposeTarget(spaces=("internal",)),
+    }
+    assert dict(apps["ams"].exposed) == {}
+
+
+def test_an_open_port_juju_would_not_print_is_a_finding(anbox: Deployment):
+    [finding] = anbox.problems
+    assert (finding.rule, finding.severity, finding.units) == ("invalid-port", "error", ("lxd/0",))
+    assert "70000" in finding.message
+    assert finding.location is not None
+    assert finding.location.file.startswith("anbox-status.")
+    assert finding.location.line is not None
+
+
+def test_charms_and_unchecked_applications(anbox: Deployment):
+    assert anbox.applications["lxd"].charm == "ams-lxd"
+    assert anbox.applications["anbox-stream-gateway-lb"].charm == "haproxy"
+    assert anbox.unchecked == ("telegraf",)
+    assert "anbox-cloud-dashboard" in anbox.applications  # no units, still an application
+    assert not any(u.application == "anbox-cloud-dashboard" for u in anbox.units)
+
+
+def test_json_locations_come_from_the_text():
+    deployment = load_status((STATUS / "anbox-status.json").read_text(), source="s.json")
+    assert {u.location for u in deployment.units} == {Location("s.json", 1)}  # juju prints one line
+    pretty = json.dumps(json.loads((STATUS / "anbox-status.json").read_text()), indent=2)
+    deployment = load_status(pretty, source="p.json")
+    lines = pretty.splitlines()
+    for unit in deployment.units:
+        assert unit.location is not None
+        assert unit.location.line is not None
+        assert f'"{unit.name}"' in lines[unit.location.line - 1]
+
+
+def test_yaml_locations_are_exact():
+    text = (STATUS / "anbox-status.yaml").read_text()
+    deployment = load_status(text, source="s.yaml")
+    lines = text.splitlines()
+    for unit in deployment.units:
+        assert unit.location is not None
+        assert unit.location.line is not None
+        assert lines[unit.location.line - 1].strip() == f"{unit.name}:"
+
+
+def test_charm_url_without_charm_name():
+    """Juju before 2.9 prints only `charm:` (a URL); the name is taken from it."""
+    document = yaml.safe_load((STATUS / "anbox-status.yaml").read_text())
+    for app in document["applications"].values():
+        app.pop("charm-name", None)
+    deployment = load(yaml.safe_dump(document), source="old.yaml")
+    assert deployment.applications["anbox-stream-gateway-lb"].charm == "haproxy"
+
+
+def test_kubernetes_units_are_hosts_of_their_own():
+    deployment = load((STATUS / "kubernetes-status.yaml").read_text(), source="k8s.yaml")
+    assert by_unit(deployment) == {"nats/0": "nats/0", "nats/1": "nats/1"}
+    assert ports(deployment, "nats/0") == ports(deployment, "nats/1") == {"4222/tcp"}
+    assert deployment.unchecked == ("nats",)  # nats-k8s is not a catalog charm
+
+
+def test_juju_1_status_with_services():
+    text = """
+environment: old
+machines:
+  "0": {agent-state: started}
+services:
+  nats:
+    charm: cs:trusty/nats-3
+    exposed: false
+    units:
+      nats/0:
+        machine: "0"
+        open-ports: [4222/tcp]
+"""
+    deployment = load(text, source="juju1.yaml")
+    assert by_unit(deployment) == {"nats/0": "0"}
+    assert ports(deployment, "nats/0") == {"4222/tcp"}
+
+
+def test_units_with_status_errors_and_no_machine():
+    text = """
+model: {name: m, type: iaas}
+machines: {}
+applications:
+  ams:
+    charm: ams
+    units:
+      ams/0: {status-error: cannot get unit status}
+      ams/1: {machine: 3, open-ports: [8444/tcp]}
+"""
+    deployment = load(text, source="err.yaml")
+    assert by_unit(deployment) == {"ams/0": "ams/0", "ams/1": "3"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "model: {name: m}\napplications: [ams]\n",
+            "applications: expected a mapping of applications, found a list",
+        ),
+        ("model: {name: m}\nmachines: 3\n", "machines: expected a mapping of machines, found an integer"),
+        (
+            "model: {name: m}\napplications:\n  ams: {charm: 3}\n",
+            "applications.ams.charm: expected a charm name",
+        ),
+        (
+            "model: {name: m}\napplications:\n  ams:\n    charm: ams\n    units: {ams/0: {machine: [0]}}\n",
+            "applications.ams.units.ams/0.machine: expected a machine id",
+        ),
+        (
+            "model: {name: m}\napplications:\n  ams:\n    charm: ams\n    exposed: true\n    exposed-endpoints: {x: {expose-to-cidrs: 3}}\n",
+            "expose-to-cidrs: expected a list of strings",
+        ),
+    ],
+)
+def test_wrong_shapes_are_refused(text: str, expected: str):
+    with pytest.raises(InputError) as info:
+        load(text, source="bad.yaml")
+    assert expected in str(info.value)
+    assert str(info.value).startswith("bad.yaml")
