@@ -44,7 +44,9 @@ class AnboxCloudPortsCharm(ops.CharmBase):
 
     def _on_collect_status(self, event: ops.CollectStatusEvent) -> None:
         if not self.model.relations["ports"]:
-            event.add_status(ops.WaitingStatus("waiting for an anbox_ports relation (juju integrate ... :ports)"))
+            event.add_status(
+                ops.WaitingStatus("waiting for an anbox_ports relation (juju integrate ... :ports)")
+            )
             return
         state, message = status_line(self._report())
         event.add_status(ops.ActiveStatus(message) if state == "active" else ops.BlockedStatus(message))
@@ -52,12 +54,18 @@ class AnboxCloudPortsCharm(ops.CharmBase):
     def _on_check(self, event: ops.ActionEvent) -> None:
         report = self._report()
         event.set_results(
-            {"report": json.dumps(report_json(report)), "errors": report.summary.errors, "status": status_line(report)[1]}
+            {
+                "report": json.dumps(report_json(report)),
+                "errors": report.summary.errors,
+                "status": status_line(report)[1],
+            }
         )
 
     def _on_list_ports(self, event: ops.ActionEvent) -> None:
         config = self.load_config(ValidatorConfig, errors="blocked")
-        event.set_results({"ports": json.dumps(deployment_json(self.ports.deployment(profile=config.profile)))})
+        event.set_results(
+            {"ports": json.dumps(deployment_json(self.ports.deployment(profile=config.profile)))}
+        )
 
 
 if __name__ == "__main__":  # pragma: nocover

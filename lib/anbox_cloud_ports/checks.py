@@ -82,8 +82,10 @@ def check(deployment: Deployment, *, catalog: Catalog | None = None, juju: JujuV
 
 
 def report_of(findings: Iterable[Finding], *, input: str, hosts: int, units: int = 0) -> Report:
-    """A Report for findings judged outside a Deployment (preflight reads sockets, not Juju), so the
-    same renderers and exit codes serve them."""
+    """A Report for findings judged outside a Deployment, so the same renderers and exit codes serve them.
+
+    Preflight reads sockets, not Juju: its findings come from the host, not from a deployment.
+    """
     ordered_findings = tuple(ordered(findings))
     summary = Summary.of(ordered_findings, hosts=hosts, units=units)
     return Report(input, "3", ordered_findings, summary, Deployment(input, {}, (), ()))

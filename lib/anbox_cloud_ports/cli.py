@@ -8,6 +8,7 @@ stderr; nothing but the requested document is ever printed on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -49,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     check.add_argument("input", nargs="?", help="file to check, or - for standard input")
-    check.add_argument("--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)")
+    check.add_argument(
+        "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
+    )
     check.add_argument(
         "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
     )
@@ -86,7 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
     )
     firewall.add_argument(
-        "--internal", action="append", default=[], metavar="CIDR", help="admit internal ports from this network"
+        "--internal",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="admit internal ports from this network",
     )
     return parser
 
@@ -96,7 +103,11 @@ def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
     if path == "-":
         stream = stdin or sys.stdin
         buffer = getattr(stream, "buffer", None)
-        data = buffer.read(MAX_INPUT_BYTES + 1) if buffer is not None else stream.read(MAX_INPUT_BYTES + 1).encode()
+        data = (
+            buffer.read(MAX_INPUT_BYTES + 1)
+            if buffer is not None
+            else stream.read(MAX_INPUT_BYTES + 1).encode()
+        )
         name = "<stdin>"
     else:
         name = path
@@ -188,29 +199,32 @@ def _preflight(args: argparse.Namespace, out: TextIO) -> int:
 def _firewall(args: argparse.Namespace, out: TextIO) -> int:
     from .firewall import firewall_rules
 
-    out.write(firewall_rules(args.profile, args.format, services=args.service or None, internal=args.internal))
+    out.write(
+        firewall_rules(args.profile, args.format, services=args.service or None, internal=args.internal)
+    )
     return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    stdout: TextIO = out if out is not None else sys.stdout
+    stderr: TextIO = err if err is not None else sys.stderr
     try:
-        args = _parser().parse_args(argv)
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_UNUSABLE
     command = {"check": _check, "catalog": _catalog_command, "preflight": _preflight, "firewall": _firewall}
     try:
-        return command[args.command](args, out)
+        return command[args.command](args, stdout)
     except AnboxPortsError as error:
-        err.write(f"anbox-ports {args.command}: {error}\n")
+        stderr.write(f"anbox-ports {args.command}: {error}\n")
         return EXIT_UNUSABLE
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as error:  # noqa: BLE001 (the contract is one line, never a traceback)
+    except Exception as error:
         if os.environ.get("ANBOX_PORTS_DEBUG"):
             raise
-        err.write(
+        stderr.write(
             f"anbox-ports {args.command}: internal error, please report it: {type(error).__name__}: {error}"
             " (set ANBOX_PORTS_DEBUG=1 for the traceback)\n"
         )

@@ -296,7 +296,7 @@ def _describe(err: ValidationError) -> str:
 def _missing_message(missing: list[str], ours: dict[str, str]) -> str:
     message = f"missing {', '.join(missing)}"
     raw = ours.get("version", "")
-    version = int(raw) if raw.isdigit() and len(raw) < 10 else None
+    version = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if version is not None and version > VERSION:
         message += (
             f" (it writes anbox_ports version {version} without the version {VERSION} keys this reader knows)"

@@ -130,7 +130,9 @@ def unit_sort_key(name: str) -> tuple[str, int, str]:
     return (app, int(number), "") if number.isdigit() else (name, -1, "")
 
 
-def claims_for_row(row: CatalogRow, charm: str, options: Mapping[str, object] | None = None) -> list[tuple[PortRange, str | None]]:
+def claims_for_row(
+    row: CatalogRow, charm: str, options: Mapping[str, object] | None = None
+) -> list[tuple[PortRange, str | None]]:
     """A catalog row's claims for a charm, moved by that charm's config option when one is set.
 
     Raises PortRangeError (naming the option) for a value that cannot be a port; the caller decides

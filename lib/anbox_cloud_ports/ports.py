@@ -157,7 +157,7 @@ def parse_protocols(text: str) -> tuple[Protocol, ...]:
             raise PortRangeError(f"invalid protocol {_quote(text)}: unknown protocol {_quote(part.strip())}")
         if proto in protocols:
             raise PortRangeError(f"invalid protocol {_quote(text)}: {proto} is listed twice")
-        protocols.append(cast(Protocol, proto))
+        protocols.append(proto)
     return tuple(protocols)
 
 
@@ -186,7 +186,9 @@ def parse_port_option(value: object, protocol: Protocol = "tcp") -> PortRange:
         raise PortRangeError(f"invalid port {_quote(text)}: expected a port number 1-65535")
     port = int(text)
     if not MIN_PORT <= port <= MAX_PORT:
-        raise PortRangeError(f"invalid port {_quote(text)}: port {port} is out of range {MIN_PORT}-{MAX_PORT}")
+        raise PortRangeError(
+            f"invalid port {_quote(text)}: port {port} is out of range {MIN_PORT}-{MAX_PORT}"
+        )
     return PortRange(protocol, port, port)
 
 

@@ -33,7 +33,10 @@ def _catalog_cells(row: CatalogRow) -> tuple[str, ...]:
 
 
 def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i]) for i in range(len(header))]
+    widths = [
+        max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
+        for i in range(len(header))
+    ]
     lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |"]
     lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     lines += ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
@@ -77,7 +80,9 @@ def catalog_table(catalog: Catalog, profiles: Sequence[Profile]) -> str:
     out: list[str] = []
     for profile in profiles:
         rows = [
-            (r.service, str(c), r.exposed_cell, r.required_cell) for r in catalog.profile(profile) for c in r.claims
+            (r.service, str(c), r.exposed_cell, r.required_cell)
+            for r in catalog.profile(profile)
+            for c in r.claims
         ]
         widths = [max(len(header[i]), *(len(r[i]) for r in rows)) for i in range(len(header))]
         if out:
@@ -218,7 +223,9 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
     if title:
         out.append(title)
         out.append("")
-    wrap = textwrap.TextWrapper(width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False)
+    wrap = textwrap.TextWrapper(
+        width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
     fix_wrap = textwrap.TextWrapper(
         width=WIDTH, initial_indent="  fix: ", subsequent_indent="       ", break_on_hyphens=False
     )
@@ -241,7 +248,7 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
     if not report.findings:
         out.append(f"Clean: {_plural(s.units, 'unit')} on {_plural(s.hosts, 'host')} match the catalog.")
     verdict = "FAILED" if s.errors else "OK"
-    out.append(f"{verdict}: {_summary_line(report)} ({report.input}, Juju {report.juju}.x rules)")
+    out.append(f"{verdict}: {_summary_line(report)} (Juju {report.juju}.x rules)")
     return "\n".join(out) + "\n"
 
 
@@ -315,7 +322,12 @@ def deployment_json(deployment: Deployment) -> dict[str, Any]:
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for claim in deployment.claims:
         by_unit.setdefault(claim.unit, []).append(
-            {"port": str(claim.port), "endpoint": claim.endpoint, "source": claim.source, "option": claim.option}
+            {
+                "port": str(claim.port),
+                "endpoint": claim.endpoint,
+                "source": claim.source,
+                "option": claim.option,
+            }
         )
     hosts: dict[str, list[dict[str, Any]]] = {}
     for unit in deployment.units:

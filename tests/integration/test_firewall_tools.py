@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.firewall import firewall_rules
 from anbox_cloud_ports.ports import merge

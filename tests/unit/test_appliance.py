@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from anbox_cloud_ports.appliance import (
     APPLIANCE_HOST,
     INTERNAL_ENDPOINT,
@@ -15,8 +18,6 @@ from anbox_cloud_ports.catalog import Catalog, CatalogRow
 from anbox_cloud_ports.deployment import Claim, Deployment, Host
 from anbox_cloud_ports.errors import AnboxPortsError, InputError, PortRangeError
 from anbox_cloud_ports.ports import PortRange
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def reachable(deployment: Deployment, claim: Claim) -> bool:

@@ -99,9 +99,7 @@ def test_lookups_by_charm_and_profile():
 
 def test_config_options_move_ports():
     catalog = Catalog.builtin()
-    options = {
-        (o.charm, o.name, o.kind) for r in catalog.profile("charmed") for o in r.options
-    }
+    options = {(o.charm, o.name, o.kind) for r in catalog.profile("charmed") for o in r.options}
     assert options == {
         ("ams", "port", "port"),
         ("ams", "prometheus_target_port", "port"),
@@ -155,7 +153,7 @@ def test_json_is_a_list_of_rows_with_stable_keys():
             "options",
         )
     }
-    lxd = [r for r in rows if r["ports"] == "10000-11000"][0]
+    lxd = next(r for r in rows if r["ports"] == "10000-11000")
     assert lxd["claims"] == ["10000-11000/udp", "10000-11000/tcp"]
     assert lxd["charms"] == ["ams-lxd", "lxd"]
 

@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from anbox_cloud_ports import checks
 from anbox_cloud_ports.catalog import Catalog, CatalogRow, Profile
 from anbox_cloud_ports.checks import ConflictPair, JujuVersion, Report, check, conflict_pairs
@@ -21,9 +24,6 @@ from anbox_cloud_ports.deployment import (
 )
 from anbox_cloud_ports.findings import Finding, Location, ordered
 from anbox_cloud_ports.ports import ICMP, PortRange
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.unit.oracle import oracle_pairs
 
 CATALOG = Catalog.builtin()

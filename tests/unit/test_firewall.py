@@ -7,12 +7,13 @@ import re
 import shlex
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.firewall import FORMATS, firewall_plan, firewall_rules, parse_networks
 from anbox_cloud_ports.ports import PortRange, merge
-from hypothesis import given
-from hypothesis import strategies as st
 
 INTERNAL = ("10.0.0.0/8", "fd00::/8")
 

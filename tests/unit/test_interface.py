@@ -8,6 +8,10 @@ from typing import Any
 
 import ops
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ops import testing
+
 from anbox_cloud_ports.catalog import Catalog, Profile
 from anbox_cloud_ports.charm.interface import PortsProvider, PortsRequirer
 from anbox_cloud_ports.checks import check
@@ -25,9 +29,6 @@ from anbox_cloud_ports.databag import (
 )
 from anbox_cloud_ports.deployment import Host
 from anbox_cloud_ports.ports import PortRange
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from ops import testing
 
 MODEL_A = "0b6f2c1e-8d9a-4b7e-9a51-3f2d6c8e1a40"
 MODEL_B = "7c3d9e2f-1a4b-4c5d-8e6f-9a0b1c2d3e4f"

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from anbox_cloud_ports.errors import AnboxPortsError, PortRangeError
 from anbox_cloud_ports.ports import (
     ICMP,
+    PROTOCOLS,
     PortRange,
     merge,
     parse_port_option,
@@ -103,7 +104,7 @@ ports = st.integers(1, 65535)
 
 @st.composite
 def port_ranges(draw: st.DrawFn) -> PortRange:
-    protocol = draw(st.sampled_from(["tcp", "udp", "icmp"]))
+    protocol = draw(st.sampled_from(PROTOCOLS))
     if protocol == "icmp":
         return ICMP
     a, b = sorted((draw(ports), draw(ports)))

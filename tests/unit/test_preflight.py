@@ -7,6 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.deployment import Host
 from anbox_cloud_ports.errors import InputError
@@ -19,8 +22,6 @@ from anbox_cloud_ports.preflight import (
     preflight,
     select_rows,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 HOST = Host("test")
 

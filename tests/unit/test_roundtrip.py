@@ -10,7 +10,11 @@ from anbox_cloud_ports.databag import deployment_from_units
 from anbox_cloud_ports.testing import fake_hook_tools
 from tests.example_charm.src.charm import PortsExampleCharm
 
-SERVICES = [*((s, "charmed") for s in Catalog.builtin().charms()), ("coturn", "appliance"), ("ams", "appliance")]
+SERVICES = [
+    *((s, "charmed") for s in Catalog.builtin().charms()),
+    ("coturn", "appliance"),
+    ("ams", "appliance"),
+]
 
 
 @pytest.mark.parametrize(("service", "profile"), SERVICES)

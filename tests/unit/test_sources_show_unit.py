@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.databag import PublishedClaim, encode_provider
 from anbox_cloud_ports.deployment import Host

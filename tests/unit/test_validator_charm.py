@@ -31,7 +31,9 @@ def juju_keys(n: int) -> dict[str, str]:
     }
 
 
-def catalog_claims(service: str, *, public: str = "public", internal: str = "internal") -> list[PublishedClaim]:
+def catalog_claims(
+    service: str, *, public: str = "public", internal: str = "internal"
+) -> list[PublishedClaim]:
     return [
         PublishedClaim(port, public if row.exposed else internal, row.exposed, "default")
         for row in Catalog.builtin().for_charm(service)
@@ -80,7 +82,7 @@ def ctx() -> testing.Context[AnboxCloudPortsCharm]:
     return testing.Context(AnboxCloudPortsCharm)
 
 
-def status_of(ctx: testing.Context[AnboxCloudPortsCharm], state: testing.State) -> testing.StatusBase:
+def status_of(ctx: testing.Context[AnboxCloudPortsCharm], state: testing.State) -> object:
     return ctx.run(ctx.on.update_status(), state).unit_status
 
 
@@ -90,12 +92,16 @@ def test_waits_without_a_relation(ctx: testing.Context[AnboxCloudPortsCharm]) ->
     assert "anbox_ports" in status.message
 
 
-def test_the_reference_layout_is_active_and_says_what_it_checked(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_the_reference_layout_is_active_and_says_what_it_checked(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
     status = status_of(ctx, testing.State(relations=reference_relations()))
     assert status == testing.ActiveStatus("11 units, 6 hosts, no conflicts")
 
 
-def test_a_co_located_agent_and_load_balancer_block_naming_both(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_a_co_located_agent_and_load_balancer_block_naming_both(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
     relations = [
         *reference_relations()[:3],
         relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 4)}),
@@ -107,7 +113,9 @@ def test_a_co_located_agent_and_load_balancer_block_naming_both(ctx: testing.Con
     )
 
 
-def test_several_conflicts_name_the_first_and_count_the_rest(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_several_conflicts_name_the_first_and_count_the_rest(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
     relations = [
         relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 1)}),
         relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 2)}),
@@ -120,7 +128,9 @@ def test_several_conflicts_name_the_first_and_count_the_rest(ctx: testing.Contex
     assert status.message.endswith("(+3 more)")
 
 
-def test_the_same_machine_number_in_two_models_is_two_hosts(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_the_same_machine_number_in_two_models_is_two_hosts(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
     # NATS is offered cross-model: its machine 0 is not the controller model's machine 0.
     relations = [
         relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 1)}),
@@ -223,7 +233,9 @@ def test_check_action_returns_the_cli_json_document(ctx: testing.Context[AnboxCl
     assert document == expected
 
 
-def test_list_ports_action_lists_every_host_unit_and_claim(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_list_ports_action_lists_every_host_unit_and_claim(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
     ctx.run(ctx.on.action("list-ports"), testing.State(relations=reference_relations()))
     assert ctx.action_results is not None
     listing = json.loads(ctx.action_results["ports"])

@@ -326,7 +326,7 @@ class ServicePorts(ops.Object):
                 "another's; give the second service's ports as extra= instead"
             ) from err
         self.service = service
-        self.profile = profile
+        self.profile: Profile = profile
         extras = list(extra)
         # Programming errors first, against the catalog's defaults: they raise here, in __init__.
         desired_claims(
@@ -462,6 +462,9 @@ class ServicePorts(ops.Object):
         self.publish()
 
     def _on_collect_unit_status(self, event: ops.CollectStatusEvent) -> None:
+        # Every hook ends here: reconciling now (if the charm did not already) keeps the ports and the
+        # status they imply current in every hook, relation hooks included, for one read when settled.
+        self.reconcile()
         status = self.status()
         if status is not None:
             event.add_status(status)

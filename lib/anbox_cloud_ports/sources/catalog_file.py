@@ -35,7 +35,10 @@ class _Service(pydantic.BaseModel):
 
     service: _Text
     charms: Annotated[list[_Name], pydantic.Field(min_length=1, max_length=50)]
-    ports: Annotated[list[Annotated[str, pydantic.StringConstraints(max_length=32)]], pydantic.Field(min_length=1, max_length=200)]
+    ports: Annotated[
+        list[Annotated[str, pydantic.StringConstraints(max_length=32)]],
+        pydantic.Field(min_length=1, max_length=200),
+    ]
     exposed: bool = False
     required: bool | Literal["yes", "no", "conditional"] = False
     condition: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
@@ -78,8 +81,14 @@ def _rows(services: Iterable[_Service], document: object, source: str) -> Iterab
                 port = PortRange.parse(text)
             except PortRangeError as err:
                 loc = ("services", i, "ports", j)
-                raise InputError(source, str(err), where=yamlload.path(*loc), line=_line(document, loc)) from None
-            cell = "" if port.protocol == "icmp" else (str(port.start) if port.size == 1 else f"{port.start}-{port.end}")
+                raise InputError(
+                    source, str(err), where=yamlload.path(*loc), line=_line(document, loc)
+                ) from None
+            cell = (
+                ""
+                if port.protocol == "icmp"
+                else (str(port.start) if port.size == 1 else f"{port.start}-{port.end}")
+            )
             yield CatalogRow(
                 service.profile,
                 service.service,

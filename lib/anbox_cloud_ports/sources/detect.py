@@ -8,8 +8,9 @@ files and fragments are bundles Juju refuses, and the bundle reader says why). A
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from ..catalog import Catalog, Profile
 from ..deployment import Deployment
@@ -42,11 +43,22 @@ def _read_status(
     return juju_status.from_parsed(parsed, catalog=catalog, profile=profile)
 
 
+def _read_show_unit(
+    parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile
+) -> Deployment:
+    del overlays  # refused by `read` before this is called
+    if len(parsed.documents) != 1:
+        raise InputError(parsed.source, "juju show-unit prints one document, this has several")
+    document = cast(Mapping[str, Any], parsed.documents[0])  # load_show_unit checks its shape itself
+    return show_unit.load_show_unit(document, source=parsed.source, catalog=catalog, profile=profile)
+
+
 BUNDLE = Kind("bundle", lambda _document: True, _read_bundle, takes_overlays=True)
 STATUS = Kind("juju status", juju_status.looks_like_status, _read_status)
+SHOW_UNIT = Kind("juju show-unit", show_unit.looks_like_show_unit, _read_show_unit)
 
 # Tried in order; BUNDLE stays last as the catch-all.
-KINDS: list[Kind] = [STATUS, BUNDLE]
+KINDS: list[Kind] = [STATUS, SHOW_UNIT, BUNDLE]
 
 
 def register(kind: Kind) -> None:

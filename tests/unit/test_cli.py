@@ -1,0 +1,280 @@
+"""`anbox-ports`: exit codes, one-line errors, and documents with nothing else on stdout."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anbox_cloud_ports.cli import main
+
+DATA = Path(__file__).parent / "data"
+CORPUS = DATA / "corpus"
+
+BROKEN = """\
+machines:
+  "0": {}
+  "1": {}
+applications:
+  anbox-stream-agent:
+    charm: ch:anbox-stream-agent
+    num_units: 1
+    to: ["0"]
+  anbox-stream-gateway-lb:
+    charm: cs:~anbox-charmers/haproxy-42
+    num_units: 1
+    expose: true
+    to: ["0"]
+  lxd:
+    charm: ams-lxd
+    num_units: 1
+    expose: true
+    options:
+      exposed_instance_ports: "10000 - 110000"
+    to: ["1"]
+  coturn:
+    charm: coturn
+    num_units: 1
+    to: ["1"]
+"""
+
+
+def run(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        old = sys.stdin
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()))
+        try:
+            code = main(list(argv), out=out, err=err)
+        finally:
+            sys.stdin = old
+    else:
+        code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    path = tmp_path / "broken.yaml"
+    path.write_text(BROKEN)
+    return path
+
+
+def test_the_reference_deployment_is_clean_and_says_so() -> None:
+    code, out, err = run("check")
+    assert (code, err) == (0, "")
+    assert out.startswith("Built-in reference deployment")
+    assert "Clean: 10 units on 5 hosts match the catalog." in out
+
+
+def test_the_reference_is_clean_under_juju_4_too() -> None:
+    code, out, _ = run("check", "--juju", "4", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["juju"] == "4"
+
+
+def test_findings_exit_1_with_every_rule_in_the_table(broken: Path) -> None:
+    code, out, err = run("check", str(broken))
+    assert (code, err) == (1, "")
+    for rule in ("port-conflict", "internal-port-exposed", "invalid-port", "external-port-unexposed"):
+        assert rule in out
+    assert "anbox-stream-agent/0 and anbox-stream-gateway-lb/0 both need 443/tcp on machine 0" in " ".join(
+        out.split()
+    )
+    assert max(len(line) for line in out.splitlines() if not line.startswith("  at: ")) <= 80
+    assert "\033[" not in out  # no colour off a terminal
+    assert out.rstrip().splitlines()[-1].startswith("FAILED: 3 errors, 1 warning")
+
+
+def test_json_is_one_document_with_the_promised_schema(broken: Path) -> None:
+    code, out, _ = run("check", str(broken), "--format", "json")
+    document = json.loads(out)  # the whole of stdout is one JSON document
+    assert code == 1
+    assert set(document) == {"input", "juju", "findings", "summary"}
+    assert document["summary"] == {
+        "errors": 3,
+        "warnings": 1,
+        "infos": 0,
+        "hosts": 2,
+        "units": 4,
+        "unchecked": 0,
+    }
+    conflict = next(f for f in document["findings"] if f["rule"] == "port-conflict")
+    assert set(conflict) >= {"rule", "severity", "message", "hosts", "units", "ports", "fix", "location"}
+    assert conflict["units"] == ["anbox-stream-agent/0", "anbox-stream-gateway-lb/0"]
+    assert conflict["ports"] == ["443/tcp"]
+    assert conflict["hosts"] == ["0"]
+    assert conflict["location"] == {"file": str(broken), "line": 9}
+    invalid = next(f for f in document["findings"] if f["rule"] == "invalid-port")
+    assert invalid["location"]["line"] == 19
+
+
+def test_sarif_is_sarif_2_1_0_with_rules_and_locations(broken: Path) -> None:
+    _, out, _ = run("check", str(broken), "--format", "sarif")
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0"
+    run_ = sarif["runs"][0]
+    rules = [r["id"] for r in run_["tool"]["driver"]["rules"]]
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        assert result["level"] in {"error", "warning", "note"}
+        region = result["locations"][0]["physicalLocation"]
+        assert region["artifactLocation"]["uri"] == str(broken)
+        assert region["region"]["startLine"] >= 1
+
+
+def test_markdown_is_a_table(broken: Path) -> None:
+    _, out, _ = run("check", str(broken), "--format", "markdown")
+    assert "| Severity | Rule" in out.replace("  ", " ")
+    assert "`port-conflict`" in out
+
+
+def test_standard_input(broken: Path) -> None:
+    code, out, _ = run("check", "-", "--format", "json", stdin=broken.read_text())
+    assert code == 1
+    assert json.loads(out)["input"] == "<stdin>"
+
+
+def test_overlays_apply_in_order(tmp_path: Path, broken: Path) -> None:
+    overlay = tmp_path / "overlay.yaml"
+    overlay.write_text(
+        "applications:\n  anbox-stream-gateway-lb:\n    to: ['1']\n  lxd: null\n  coturn:\n    expose: true\n"
+    )
+    code, out, _ = run("check", str(broken), "--overlay", str(overlay), "--format", "json")
+    document = json.loads(out)
+    assert code == 0, document
+    assert document["findings"] == []
+
+
+def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) -> None:
+    catalog = tmp_path / "nrpe.yaml"
+    catalog.write_text(
+        "services:\n  - service: NRPE\n    charms: [nrpe]\n    ports: ['443/tcp']\n    required: yes\n"
+    )
+    bundle = tmp_path / "b.yaml"
+    bundle.write_text(
+        "machines: {'0': {}}\napplications:\n  nrpe: {charm: nrpe, num_units: 1, to: ['0']}\n"
+        "  agent: {charm: anbox-stream-agent, num_units: 1, to: ['0']}\n"
+    )
+    code, out, _ = run("check", str(bundle), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["summary"]["unchecked"] == 1
+    code, out, _ = run("check", str(bundle), "--catalog", str(catalog), "--format", "json")
+    assert code == 1
+    assert json.loads(out)["findings"][0]["units"] == ["agent/0", "nrpe/0"]
+
+
+@pytest.mark.parametrize(
+    ("content", "argv", "expected"),
+    [
+        (None, ("check", "/nonexistent/bundle.yaml"), "/nonexistent/bundle.yaml: cannot read"),
+        ("applications: [", (), ": invalid YAML"),
+        ("", (), "empty"),
+        ("\x00\x01\x02binary", (), ""),
+        ("applications:\n  a:\n    charm: ams\n    num_units: 1\n    to: ['7']\n", (), "machine"),
+        (
+            "services:\n  - service: X\n    charms: [x]\n    ports: ['2-1']\n",
+            ("--catalog",),
+            "start is greater than end",
+        ),
+    ],
+)
+def test_unusable_input_is_one_line_on_stderr_and_exit_2(
+    tmp_path: Path, content: str | None, argv: tuple[str, ...], expected: str
+) -> None:
+    path = tmp_path / "input.yaml"
+    if content is not None:
+        path.write_text(content)
+    if argv == ("--catalog",):
+        args = ["check", "--catalog", str(path)]
+    elif argv:
+        args = list(argv)
+    else:
+        args = ["check", str(path)]
+    code, out, err = run(*args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert expected in err
+    assert err.startswith("anbox-ports check: ")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("check", "--juju", "5"),
+        ("check", "--format", "xml"),
+        ("frobnicate",),
+        (),
+        ("check", "--claim", "8444/tcp=x"),
+        ("check", "--overlay", "x.yaml"),
+        ("firewall", "--format", "pf"),
+        ("firewall", "--internal", "10.0.0.1/8"),
+        ("preflight", "--service", "nosuch"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(argv: tuple[str, ...]) -> None:
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+
+
+def test_show_unit_dumps_are_detected(tmp_path: Path) -> None:
+    from anbox_cloud_ports.databag import PublishedClaim, encode_provider
+    from anbox_cloud_ports.ports import PortRange
+
+    def data(service: str, port: str) -> dict[str, str]:
+        claims = [PublishedClaim(PortRange.parse(port), "public", True)]
+        return {
+            "private-address": "10.0.0.1",
+            **encode_provider(service, "charmed", "5d0c52b4-8f8b-4d3a-9a3e-1f6c7b2d9e01", "0", claims),
+        }
+
+    dump = {
+        "anbox-cloud-ports/0": {
+            "workload-version": "",
+            "machine": "5",
+            "relation-info": [
+                {
+                    "relation-id": 3,
+                    "endpoint": "ports",
+                    "related-endpoint": "ports",
+                    "application-data": {},
+                    "related-units": {
+                        "lb/0": {"in-scope": True, "data": data("haproxy", "443/tcp")},
+                        "agent/0": {"in-scope": True, "data": data("anbox-stream-agent", "443/tcp")},
+                    },
+                }
+            ],
+        }
+    }
+    path = tmp_path / "show-unit.json"
+    path.write_text(json.dumps(dump))
+    code, out, err = run("check", str(path), "--format", "json")
+    assert code == 1, err
+    document = json.loads(out)
+    assert [f["units"] for f in document["findings"] if f["rule"] == "port-conflict"] == [["agent/0", "lb/0"]]
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in (CORPUS / "status").iterdir()))
+def test_every_corpus_status_is_judged(path: str) -> None:
+    code, out, err = run("check", str(CORPUS / "status" / path), "--format", "json")
+    assert code in (0, 1), err
+    assert json.loads(out)["summary"]["units"] >= 0
+
+
+def test_the_console_script_runs_without_importing_ops() -> None:
+    probe = (
+        "import sys; from anbox_cloud_ports.cli import main; code = main(['check', '--format', 'json']);"
+        "assert 'ops' not in sys.modules, 'ops imported'; assert 'pydantic' not in sys.modules or True;"
+        "sys.exit(code)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["errors"] == 0
