@@ -13,9 +13,10 @@ so the specification and the code that reads it cannot drift apart. Examples are
 
 from __future__ import annotations
 
-from anbox_cloud_ports.databag import ProviderUnitData
 from interface_tester.schema_base import DataBagSchema
 from pydantic import BaseModel, ConfigDict, Field
+
+from anbox_cloud_ports.databag import ProviderUnitData
 
 
 class Empty(BaseModel):

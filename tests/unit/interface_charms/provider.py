@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ops
+
 from anbox_cloud_ports.charm.interface import PortsProvider
 from anbox_cloud_ports.databag import PublishedClaim
 from anbox_cloud_ports.ports import PortRange

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import ops
+
 from anbox_cloud_ports.charm.interface import PortsRequirer
 
 META: dict[str, Any] = {
