@@ -343,6 +343,8 @@ class _ConflictRule:
     def __init__(self, index: _Index, juju: JujuVersion):
         self.index = index
         self.juju: JujuVersion = juju
+        # The appliance is a snap on one machine, not Juju units: only the sockets can object there.
+        self.juju_managed = index.deployment.profile != "appliance"
 
     def findings(self) -> Iterator[Finding]:
         cap = PAIR_CAP
@@ -361,7 +363,11 @@ class _ConflictRule:
                     yield self._summary(host, protocol, keys, reported, shown_views)
                     break
                 a, b = _pair_order(keys[i], keys[j])
-                views = _views(a, b, self.juju)
+                views: tuple[View, ...] = _views(a, b, self.juju)
+                if not self.juju_managed:
+                    views = tuple(v for v in views if v != "juju")
+                    if not views:
+                        continue
                 shown_views.update(views)
                 yield self._pair_finding(host, a, b, views)
 
@@ -384,7 +390,9 @@ class _ConflictRule:
                 f"which overlap on {overlap}"
             )
         reasons: list[str] = []
-        if "juju" not in views:
+        if not self.juju_managed:
+            reasons.append(f"the two services cannot both bind {overlap}: the second to start fails")
+        elif "juju" not in views:
             # juju domain/port/service/service.go verifyNoPortRangeConflicts skips equal ranges: Juju 4
             # records both, and the clash only shows when the second service fails to bind.
             reasons.append(
@@ -438,6 +446,15 @@ class _ConflictRule:
             return f"Open one range, {joined}, instead of both, or make the two ranges disjoint."
         mover = self._mover(first, second)
         unit = self.index.units[mover.unit]
+        if not self.juju_managed:
+            free = self.index.free_range(
+                host, frozenset({mover.port.protocol}), mover.port.size, mover.port.end + 1
+            )
+            moved = f" (e.g. {free}, checked free on this host)" if free is not None else ""
+            return (
+                f"Configure {unit.application} to listen on another port than {mover.port}{moved}, "
+                "or run it on another machine."
+            )
         root = host.machine.split("/", 1)[0]
         subject = f"the principal of {mover.unit}" if unit.subordinate else mover.unit
         if first.port.protocol == "icmp":
@@ -544,7 +561,7 @@ def _is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
 class _Audience:
     public: bool
     text: str
-    unparseable: tuple[str, ...] = ()
+    unparsable: tuple[str, ...] = ()
 
 
 def _audience(target: ExposeTarget) -> _Audience:
@@ -649,7 +666,7 @@ def _leak_finding(
         text = f"{_rule_text(app.name, rule)} exposes it to {audience.text}"
         if rule and endpoint == "":
             text += f" (a rule for {rule} also reaches every port opened for all endpoints)"
-        for bad in audience.unparseable:
+        for bad in audience.unparsable:
             text += f"; CIDR {bad!r} cannot be parsed, so it is treated as public"
         reach.append(text)
     what = f"{row.service}'s {row.description} ({port})"

@@ -192,7 +192,8 @@ def _preflight(args: argparse.Namespace, out: TextIO) -> int:
 
     findings = preflight(args.profile, args.service or None)
     report = report_of(findings, input=f"this machine ({args.profile} profile)", hosts=1)
-    out.write(render(report, args.format, colour=_colour(out)))
+    title = f"Preflight: this machine's listening sockets against the {args.profile} catalog ports."
+    out.write(render(report, args.format, colour=_colour(out), title=title))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
 
 

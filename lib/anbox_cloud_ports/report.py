@@ -245,16 +245,25 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
             out.append(f"  at: {f.location}")
         out.append("")
     s = report.summary
-    if not report.findings:
+    if not report.findings and s.units:
         out.append(f"Clean: {_plural(s.units, 'unit')} on {_plural(s.hosts, 'host')} match the catalog.")
+    elif not report.findings:
+        out.append("Clean: no findings.")
     verdict = "FAILED" if s.errors else "OK"
-    out.append(f"{verdict}: {_summary_line(report)} (Juju {report.juju}.x rules)")
+    out.append(f"{verdict}: {_summary_line(report)}{_rules_note(report)}")
     return "\n".join(out) + "\n"
+
+
+def _rules_note(report: Report) -> str:
+    """Whose open-port rules applied; the appliance is not deployed by Juju, so none did there."""
+    if report.deployment.profile == "appliance" or not report.deployment.units:
+        return ""
+    return f" (Juju {report.juju}.x rules)"
 
 
 def render_markdown(report: Report) -> str:
     """For a pull-request comment or a CI summary."""
-    out = [f"### anbox-ports check: `{report.input}` (Juju {report.juju}.x rules)", ""]
+    out = [f"### anbox-ports check: `{report.input}`{_rules_note(report)}", ""]
     if report.findings:
         rows = [
             (

@@ -278,3 +278,28 @@ def test_the_console_script_runs_without_importing_ops() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["summary"]["errors"] == 0
+
+
+def test_the_appliance_is_judged_by_its_sockets_not_by_juju() -> None:
+    code, out, _ = run("check", "--profile", "appliance", "--claim", "8444/tcp=my-service", "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    [finding] = document["findings"]
+    assert (finding["rule"], finding["views"], finding["units"]) == (
+        "port-conflict",
+        ["bind"],
+        ["ams/0", "my-service/0"],
+    )
+    assert "Juju" not in finding["message"]
+    assert "juju" not in finding["fix"].lower()
+    assert "8445/tcp" in finding["fix"]
+
+
+def test_preflight_and_firewall_run_on_this_machine() -> None:
+    code, out, err = run("preflight", "--format", "json")
+    assert code in (0, 1), err
+    assert json.loads(out)["summary"]["hosts"] == 1
+    code, out, _ = run("firewall", "--format", "nftables", "--internal", "10.0.0.0/8")
+    assert code == 0
+    assert "udp dport" in out
+    assert "10.0.0.0/8" in out
