@@ -628,6 +628,8 @@ def _internal_port_exposed(index: _Index) -> Iterator[Finding]:
             continue
         # (port, endpoint, row) -> units: one finding per leaked port of an application, not per unit.
         leaks: dict[tuple[PortRange, str, CatalogRow], list[tuple[Unit, Claim]]] = {}
+        # Only a wildcard rule surely reaches a port whose endpoint the source does not know.
+        certain = deployment.endpoints_known or "" in app.exposed
         external_endpoints: set[str] = set()
         for unit in index.units_by_app.get(app_name, ()):
             for claim in index.claims_by_unit.get(unit.name, ()):
@@ -642,7 +644,13 @@ def _internal_port_exposed(index: _Index) -> Iterator[Finding]:
                     leaks.setdefault((claim.port, claim.endpoint, row), []).append((unit, claim))
         for (port, endpoint, row), held in sorted(leaks.items(), key=lambda item: (item[0][0], item[0][1])):
             yield _leak_finding(
-                app, port, endpoint, row, held=held, external_endpoints=sorted(external_endpoints)
+                app,
+                port,
+                endpoint,
+                row,
+                held=held,
+                external_endpoints=sorted(external_endpoints),
+                certain=certain,
             )
 
 
@@ -654,6 +662,7 @@ def _leak_finding(
     *,
     held: list[tuple[Unit, Claim]],
     external_endpoints: list[str],
+    certain: bool = True,
 ) -> Finding:
     rules = _exposing_rules(app, endpoint)
     audiences = [(rule, _audience(target)) for rule, target in rules]
@@ -670,7 +679,13 @@ def _leak_finding(
             text += f"; CIDR {bad!r} cannot be parsed, so it is treated as public"
         reach.append(text)
     what = f"{row.service}'s {row.description} ({port})"
-    message = f"{_describe_units(names)} {verb} {port} {_opened_text(endpoint)}; {'; '.join(reach)}"
+    if certain:
+        message = f"{_describe_units(names)} {verb} {port} {_opened_text(endpoint)}; {'; '.join(reach)}"
+    else:
+        message = (
+            f"{_describe_units(names)} {verb} {port} and this input does not say on which endpoint; "
+            f"if it is opened for all endpoints, {'; '.join(reach)}"
+        )
     if public:
         message += f", but the catalog says {what} is not exposed externally"
     else:
@@ -697,6 +712,9 @@ def _leak_finding(
             f"stop exposing endpoint {endpoint} (`juju unexpose {app.name} --endpoints {endpoint}`)"
         )
     fix = " and ".join(actions)
+    if not certain:
+        units = " ".join(f"--unit {n}" for n in names[:3])
+        fix = f"check with `juju exec {units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
     if public:
         fix += f"; or limit the rules to private networks (`juju expose {app.name} --to-cidrs 10.0.0.0/8`)"
     else:
@@ -704,7 +722,7 @@ def _leak_finding(
     location = next((c.location for _, c in held if c.location is not None), None) or app.location
     return Finding(
         rule="internal-port-exposed",
-        severity="error" if public else "info",
+        severity=("error" if certain else "warning") if public else "info",
         message=message + ".",
         hosts=hosts,
         units=tuple(names),

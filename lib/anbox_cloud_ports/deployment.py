@@ -105,6 +105,9 @@ class Deployment:
     claims are what Juju reports as open (so a missing required port is a fact, not a guess).
     `exposure_known` is false when the source cannot see `juju expose` (relation data: a hook is not
     told whether its application is exposed), so exposure rules stay silent instead of guessing.
+    `endpoints_known` is false when the source cannot say which endpoint a port is opened on (`juju
+    status` lists ports without endpoints; a bundle says nothing of them): its claims carry `""`, and
+    a per-endpoint expose rule may or may not reach them.
     """
 
     input: str
@@ -116,6 +119,7 @@ class Deployment:
     problems: tuple[Finding, ...] = ()
     unchecked: tuple[str, ...] = ()
     exposure_known: bool = True
+    endpoints_known: bool = True
 
     def hosts(self) -> tuple[Host, ...]:
         return tuple(sorted({unit.host for unit in self.units}))

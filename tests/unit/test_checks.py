@@ -900,3 +900,29 @@ def test_free_range_is_free(deployment: Deployment, after: int, size: int):
     assert span.size == size
     held = [c.port for c in deployment.claims if c.unit in index.units and c.port.protocol != "icmp"]
     assert not any(span.start <= p.end and p.start <= span.end for p in held)
+
+
+def _lxd_status(exposed_endpoints: dict[str, object] | None) -> str:
+    import json
+
+    app: dict[str, object] = {
+        "charm": "ams-lxd",
+        "exposed": True,
+        "units": {"lxd/0": {"machine": "0", "open-ports": ["8443/tcp", "10000-11000/tcp", "10000-11000/udp"]}},
+    }
+    if exposed_endpoints is not None:
+        app["exposed-endpoints"] = exposed_endpoints
+    return json.dumps({"model": {"name": "anbox"}, "machines": {"0": {}}, "applications": {"lxd": app}})
+
+
+def test_status_cannot_see_endpoints_so_a_named_expose_only_warns():
+    from anbox_cloud_ports.sources import load
+
+    named = load(_lxd_status({"public": {"expose-to-cidrs": ["0.0.0.0/0"]}}), source="status.json")
+    [leak] = [f for f in check(named).findings if f.rule == "internal-port-exposed"]
+    assert (leak.severity, [str(p) for p in leak.ports]) == ("warning", ["8443/tcp"])
+    assert "does not say on which endpoint" in leak.message
+    assert "opened-ports --endpoints" in (leak.fix or "")
+    wildcard = load(_lxd_status(None), source="status.json")
+    [leak] = [f for f in check(wildcard).findings if f.rule == "internal-port-exposed"]
+    assert leak.severity == "error"

@@ -1081,6 +1081,8 @@ def build(parts: Sequence[_Part], *, source: str, catalog: Catalog, profile: Pro
         profile=profile,
         problems=tuple(problems),
         unchecked=tuple(unchecked),
+        # A bundle names no endpoints for ports: that is the charm's doing, at open-port time.
+        endpoints_known=False,
     )
 
 

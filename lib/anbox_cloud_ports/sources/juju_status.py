@@ -122,6 +122,9 @@ class _StatusReader:
             observed=True,
             problems=tuple(self.problems),
             unchecked=tuple(unchecked),
+            # juju status prints a unit's open-ports without their endpoints (DESIGN fact 9); only
+            # `opened-ports --endpoints` inside the unit tells them.
+            endpoints_known=False,
         )
 
     def _machines(self, machines: Mapping[Any, object], where: str = "machines") -> None:
