@@ -908,7 +908,9 @@ def _lxd_status(exposed_endpoints: dict[str, object] | None) -> str:
     app: dict[str, object] = {
         "charm": "ams-lxd",
         "exposed": True,
-        "units": {"lxd/0": {"machine": "0", "open-ports": ["8443/tcp", "10000-11000/tcp", "10000-11000/udp"]}},
+        "units": {
+            "lxd/0": {"machine": "0", "open-ports": ["8443/tcp", "10000-11000/tcp", "10000-11000/udp"]}
+        },
     }
     if exposed_endpoints is not None:
         app["exposed-endpoints"] = exposed_endpoints
