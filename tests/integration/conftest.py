@@ -75,9 +75,20 @@ def validator_charm(juju_controller: None) -> Path:
 
 
 @pytest.fixture(scope="session")
-def example_charm(juju_controller: None) -> Path:
-    """tests/example_charm: one charm that opens any catalog service's ports (config `service`)."""
-    return _packed_charm("ANBOX_PORTS_EXAMPLE_CHARM", EXAMPLE_CHARM_DIR)
+def example_charm(juju_controller: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/example_charm: one charm that opens any catalog service's ports (config `service`).
+
+    Packed from a staged copy with this checkout's library in its lib/ (a packed charm's lib/ is on
+    its path, DESIGN fact 12), so the suite tests the working tree, not a published release.
+    """
+    staged = tmp_path_factory.mktemp("example-charm") / "example_charm"
+    shutil.copytree(EXAMPLE_CHARM_DIR, staged)
+    shutil.copytree(
+        REPO / "lib" / "anbox_cloud_ports",
+        staged / "lib" / "anbox_cloud_ports",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return _packed_charm("ANBOX_PORTS_EXAMPLE_CHARM", staged)
 
 
 @pytest.fixture(scope="module")
