@@ -12,12 +12,10 @@ pathological one (every unit opening 1-65535 on one machine) is bounded by `PAIR
 
 from __future__ import annotations
 
-import gc
 import heapq
 import ipaddress
 from bisect import bisect_left
-from collections.abc import Generator, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, islice
 from operator import itemgetter, le
@@ -26,6 +24,7 @@ from typing import Literal, NamedTuple
 from .catalog import Catalog, CatalogRow, Profile
 from .deployment import Application, Claim, Deployment, ExposeTarget, Host, Unit, unit_sort_key
 from .findings import Finding, Location, Summary, View, ordered
+from .gcpause import gc_paused
 from .ports import MAX_PORT, PortRange, Protocol, merge
 
 JujuVersion = Literal["3", "4"]
@@ -61,7 +60,7 @@ def check(deployment: Deployment, *, catalog: Catalog | None = None, juju: JujuV
     if juju not in JUJU_VERSIONS:
         raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
     catalog = catalog if catalog is not None else Catalog.builtin()
-    with _gc_paused():
+    with gc_paused():
         index = _Index(deployment, catalog)
         found: list[Finding] = list(deployment.problems)
         found.extend(_ConflictRule(index, juju).findings())
@@ -89,23 +88,6 @@ def report_of(findings: Iterable[Finding], *, input: str, hosts: int, units: int
     ordered_findings = tuple(ordered(findings))
     summary = Summary.of(ordered_findings, hosts=hosts, units=units)
     return Report(input, "3", ordered_findings, summary, Deployment(input, {}, (), ()))
-
-
-@contextmanager
-def _gc_paused() -> Generator[None]:
-    """Hold off the cyclic collector during a check.
-
-    A check allocates a few hundred thousand small, acyclic tuples and lists; left on, the collector
-    walks them again and again and costs about as much as the check itself (measured at 100k claims).
-    Reference counting still frees everything; the collector resumes, as it was, on the way out.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def conflict_pairs(deployment: Deployment, *, juju: JujuVersion = "3") -> set[ConflictPair]:

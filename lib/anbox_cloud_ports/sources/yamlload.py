@@ -13,12 +13,10 @@ the YAML reader, whose errors carry lines, only when it is not JSON.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Generator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -28,6 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from ..errors import InputError
+from ..gcpause import gc_paused
 
 # libyaml composes nodes with the same marks (line numbers) as the pure-Python reader, five to ten
 # times faster, and refuses nesting deeper than 1000 levels itself; the pure-Python reader is the
@@ -178,23 +177,6 @@ def load(text: str | bytes, source: str) -> Parsed:
             if documents is not None:
                 return Parsed(source, documents, decoded, is_json=True)
         return Parsed(source, _load_yaml(decoded, source), decoded)
-
-
-@contextmanager
-def gc_paused() -> Generator[None]:
-    """Pause the cyclic garbage collector while an input is read.
-
-    Reading builds tens of thousands of small acyclic objects (YAML nodes, units, claims): the cyclic
-    collector would walk them again and again for nothing, costing more than the reading itself and
-    growing faster than the input. Nested pauses leave the collector as the outermost one found it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _decode(text: str | bytes, source: str) -> str:
