@@ -37,6 +37,11 @@ MAX_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 200
 MAX_ALIAS_USES = 1_000
 MAX_EXPANDED_NODES = 5_000_000
+# Aliases may expand a document to at most this many nodes per character of its text (and 10,000 at
+# least): a document without aliases has fewer nodes than characters, so legitimate anchors fit, and
+# reading stays linear in the input's size (a status whose apps all alias one unit map would not).
+EXPANSION_PER_CHAR = 2
+MIN_EXPANSION_BUDGET = 10_000
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
@@ -215,7 +220,7 @@ def _load_json(text: str, source: str) -> tuple[object, ...] | None:
 
 
 def _load_yaml(text: str, source: str) -> tuple[object, ...]:
-    builder = _Builder(source)
+    builder = _Builder(source, len(text))
     documents: list[object] = []
     try:
         loader = _Loader(text)
@@ -260,8 +265,9 @@ class _Builder:
     refused after a few hundred node visits.
     """
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, text_size: int = 0):
         self.source = source
+        self.max_nodes = min(MAX_EXPANDED_NODES, max(MIN_EXPANSION_BUDGET, EXPANSION_PER_CHAR * text_size))
         self.constructor = SafeConstructor()
         self.memo: dict[int, tuple[object, int]] = {}
         self.in_progress: set[int] = set()
@@ -298,9 +304,9 @@ class _Builder:
         else:  # pragma: no cover - the composer yields only these three
             raise self._fail("unknown YAML node", node)
         self.in_progress.discard(key)
-        if result[1] > MAX_EXPANDED_NODES:
+        if result[1] > self.max_nodes:
             raise self._fail(
-                f"aliases expand the document to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?): refusing it",
+                f"aliases expand the document to more than {self.max_nodes} nodes (a YAML bomb?): refusing it",
                 node,
             )
         self.memo[key] = result
@@ -357,9 +363,9 @@ class _Builder:
                 if key not in result.key_lines:
                     result[key] = value
                     result.key_lines[key] = source.key_lines.get(key, source_node.start_mark.line + 1)
-        if size > MAX_EXPANDED_NODES:
+        if size > self.max_nodes:
             raise self._fail(
-                f"aliases expand the document to more than {MAX_EXPANDED_NODES} nodes (a YAML bomb?): refusing it",
+                f"aliases expand the document to more than {self.max_nodes} nodes (a YAML bomb?): refusing it",
                 node,
             )
         return result, size
