@@ -281,7 +281,9 @@ def test_the_console_script_runs_without_importing_ops() -> None:
 
 
 def test_the_appliance_is_judged_by_its_sockets_not_by_juju() -> None:
-    code, out, _ = run("check", "--profile", "appliance", "--claim", "8444/tcp=my-service", "--format", "json")
+    code, out, _ = run(
+        "check", "--profile", "appliance", "--claim", "8444/tcp=my-service", "--format", "json"
+    )
     document = json.loads(out)
     assert code == 1
     [finding] = document["findings"]
