@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PORT=NAME",
         help="with --profile appliance: another service's port on the appliance host (repeatable)",
     )
+    check.add_argument(
+        "--claims",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="with --profile appliance: a YAML file of such claims (claims: {my-service: 8444/tcp})",
+    )
     check.add_argument("--format", choices=("table", "json", "sarif", "markdown"), default="table")
 
     catalog = sub.add_parser("catalog", help="print the catalog of Anbox Cloud ports")
@@ -144,15 +151,23 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     catalog = _catalog(args.catalog)
     profile: Profile = args.profile
     title = None
-    if args.claim and profile != "appliance":
-        raise InputError("--claim", "only applies with --profile appliance")
+    if (args.claim or args.claims) and profile != "appliance":
+        raise InputError("--claim" if args.claim else "--claims", "only applies with --profile appliance")
     if args.input is None:
         if args.overlay:
             raise InputError("--overlay", "needs an INPUT bundle to overlay")
         if profile == "appliance":
-            from .appliance import appliance_deployment, parse_claim_arg
+            from .appliance import appliance_deployment, claims_from_data, parse_claim_arg
+            from .sources import yamlload
 
-            deployment = appliance_deployment(catalog, extra=[parse_claim_arg(c) for c in args.claim])
+            extra = [parse_claim_arg(c) for c in args.claim]
+            for path in args.claims:
+                data, name = read_input(path)
+                parsed = yamlload.load(data, name)
+                if len(parsed.documents) != 1:
+                    raise InputError(name, "a claims file is one YAML document with a claims: key")
+                extra += claims_from_data(parsed.documents[0], name)
+            deployment = appliance_deployment(catalog, extra=extra)
             title = "Anbox Cloud Appliance: the appliance's own ports on one host."
         else:
             deployment = sources.reference(catalog)
@@ -161,7 +176,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
                 "(controller, AMS, database and LXD nodes)."
             )
     else:
-        if args.claim:
+        if args.claim or args.claims:
             raise InputError("--claim", "applies to the built-in appliance map, not to an INPUT file")
         data, name = read_input(args.input)
         overlays = [read_input(path) for path in args.overlay]

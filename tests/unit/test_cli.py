@@ -305,3 +305,68 @@ def test_preflight_and_firewall_run_on_this_machine() -> None:
     assert code == 0
     assert "udp dport" in out
     assert "10.0.0.0/8" in out
+
+
+def test_appliance_claims_from_a_file(tmp_path: Path) -> None:
+    claims = tmp_path / "claims.yaml"
+    claims.write_text("claims:\n  node-exporter: 9100\n  my-proxy: [443/tcp]\n")
+    code, out, _ = run("check", "--profile", "appliance", "--claims", str(claims), "--format", "json")
+    assert code == 1
+    [finding] = json.loads(out)["findings"]
+    assert finding["units"] == ["my-proxy/0", "ui-and-api/0"]
+    claims.write_text("claims:\n  my-proxy: [70000/tcp]\n")
+    code, out, err = run("check", "--profile", "appliance", "--claims", str(claims))
+    assert (code, out) == (2, "")
+    assert str(claims) in err
+    assert "70000" in err
+
+
+TERRAFORM_LAYOUT = """\
+# The supported Terraform layout: NATS's client endpoint exposed to private networks on purpose.
+machines:
+  "0": {}
+  "1": {}
+  "2": {}
+applications:
+  nats:
+    charm: nats
+    num_units: 1
+    to: ["0"]
+  anbox-stream-gateway:
+    charm: anbox-stream-gateway
+    num_units: 1
+    to: ["0"]
+  ams:
+    charm: ams
+    num_units: 1
+    to: ["1"]
+  coturn:
+    charm: coturn
+    num_units: 1
+    expose: true
+    to: ["1"]
+  lxd:
+    charm: ams-lxd
+    num_units: 1
+    to: ["2"]
+--- # overlay
+applications:
+  nats:
+    exposed-endpoints:
+      client:
+        expose-to-cidrs: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]
+"""
+
+
+def test_the_terraform_layout_exposes_nats_to_private_networks_only(tmp_path: Path) -> None:
+    bundle = tmp_path / "terraform.yaml"
+    bundle.write_text(TERRAFORM_LAYOUT)
+    code, out, _ = run("check", str(bundle), "--format", "json")
+    document = json.loads(out)
+    assert code == 0, document
+    [finding] = document["findings"]
+    assert (finding["rule"], finding["severity"], finding["ports"]) == (
+        "internal-port-exposed",
+        "info",
+        ["4222/tcp"],
+    )
