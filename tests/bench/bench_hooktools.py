@@ -11,7 +11,6 @@ spawn one process per port (about 3000 in all), so this takes a minute or two.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import os
@@ -21,7 +20,6 @@ import time
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 
 _ROOT = Path(__file__).resolve().parents[2]
 for _path in (_ROOT / "lib", _ROOT):
@@ -32,24 +30,11 @@ import ops  # noqa: E402
 from ops import testing  # noqa: E402
 
 from anbox_cloud_ports.catalog import Catalog  # noqa: E402
+from tests.example_charm.src.charm import PortsExampleCharm  # noqa: E402
+from tests.integration.fake_juju import _jujuports as jujuports  # noqa: E402
 
 FAKE_JUJU = _ROOT / "tests" / "integration" / "fake_juju"
-EXAMPLE_CHARM = _ROOT / "tests" / "example_charm" / "src" / "charm.py"
 SERVICES = (("LXD node", "ams-lxd"), ("Coturn", "coturn"))
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-jujuports = _load("fake_juju_ports", FAKE_JUJU / "_jujuports.py")
 
 
 class Machine:
@@ -112,7 +97,7 @@ def _timed(action: Callable[[], object]) -> tuple[object, float]:
 
 def service_ports_run(machine: Machine, service: str) -> tuple[list[int], list[float]]:
     """First reconcile and steady state of the example charm (ServicePorts) for `service`."""
-    charm = _load("ports_example_charm", EXAMPLE_CHARM).PortsExampleCharm
+    charm = PortsExampleCharm
     ctx = testing.Context(charm, app_name=service)
     state = testing.State(config={"service": service})
     counts: list[int] = []

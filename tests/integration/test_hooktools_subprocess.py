@@ -9,7 +9,6 @@ both them and the library's in-memory FakeHookTools and asks for identical answe
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,7 +16,6 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import ops
 import pytest
@@ -29,26 +27,15 @@ from anbox_cloud_ports.charm import PortConflictError, SubprocessHookTools
 from anbox_cloud_ports.charm.hooktools import EndpointNameError, port_argv
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, expected_claims
+from tests.example_charm.src.charm import PortsExampleCharm
+from tests.integration.fake_juju import _jujuports as jujuports
 
 HERE = Path(__file__).resolve().parent
 FAKE_JUJU = HERE / "fake_juju"
-EXAMPLE_CHARM = HERE.parent / "example_charm" / "src" / "charm.py"
 READ = ["opened-ports", "--endpoints", "--format=json"]
 
 
-def _load(name: str, path: Path) -> ModuleType:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-jujuports = _load("fake_juju_ports", FAKE_JUJU / "_jujuports.py")
-CHARM: type[ops.CharmBase] = _load("ports_example_charm", EXAMPLE_CHARM).PortsExampleCharm
+CHARM: type[ops.CharmBase] = PortsExampleCharm
 
 
 def P(text: str) -> PortRange:

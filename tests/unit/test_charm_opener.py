@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Generator, Sequence
-from pathlib import Path
-from types import ModuleType
 
 import ops
 import pytest
@@ -29,24 +25,12 @@ from anbox_cloud_ports.charm.hooktools import (
 from anbox_cloud_ports.charm.opener import PortChange, plan_changes, use_hook_tools
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, fake_hook_tools
+from tests.example_charm.src.charm import PortsExampleCharm
 
-EXAMPLE_CHARM = Path(__file__).resolve().parents[1] / "example_charm" / "src" / "charm.py"
 READ = ["opened-ports", "--endpoints", "--format=json"]
 
 
-def _example_module() -> ModuleType:
-    name = "ports_example_charm"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE_CHARM)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-CHARM: type[ops.CharmBase] = _example_module().PortsExampleCharm
+CHARM: type[ops.CharmBase] = PortsExampleCharm
 
 
 def P(text: str) -> PortRange:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import ops
 import pytest
 from ops import testing
@@ -14,20 +10,11 @@ from anbox_cloud_ports.catalog import PROFILES, Catalog
 from anbox_cloud_ports.charm import PortConflictError
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, expected_claims, fake_hook_tools
-
-EXAMPLE_CHARM = Path(__file__).resolve().parents[1] / "example_charm" / "src" / "charm.py"
+from tests.example_charm.src.charm import PortsExampleCharm
 
 
 def _example_charm() -> type[ops.CharmBase]:
-    name = "ports_example_charm"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE_CHARM)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].PortsExampleCharm
+    return PortsExampleCharm
 
 
 def P(text: str) -> PortRange:
