@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ops
 import pytest
 from ops import testing
 
 from anbox_cloud_ports.catalog import Catalog
+from anbox_cloud_ports.charm import ServicePorts
 from anbox_cloud_ports.databag import deployment_from_units
-from anbox_cloud_ports.testing import fake_hook_tools
+from anbox_cloud_ports.testing import expected_claims, fake_hook_tools
 from tests.example_charm.src.charm import PortsExampleCharm
 
 SERVICES = [
@@ -43,3 +45,28 @@ def test_published_data_is_stable_between_hooks() -> None:
         first = ctx.run(ctx.on.install(), state)
         second = ctx.run(ctx.on.update_status(), first)
     assert first.get_relation(ports.id).local_unit_data == second.get_relation(ports.id).local_unit_data
+
+
+class _OneLineCharm(ops.CharmBase):
+    """The README's adoption snippet, verbatim: no observers, ServicePorts does the rest."""
+
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        self.ports = ServicePorts(self, "coturn", relation_name="ports")
+
+
+ONE_LINE_META = {
+    "name": "coturn",
+    "extra-bindings": {"public": None, "internal": None},
+    "provides": {"ports": {"interface": "anbox_ports"}},
+}
+
+
+@pytest.mark.parametrize("event", ["install", "update_status", "leader_elected"])
+def test_the_readme_snippet_alone_opens_and_publishes_on_any_hook(event: str) -> None:
+    ctx = testing.Context(_OneLineCharm, meta=ONE_LINE_META)
+    ports = testing.Relation("ports")
+    with fake_hook_tools() as tools:
+        out = ctx.run(getattr(ctx.on, event)(), testing.State(relations=[ports]))
+    assert tools.opened == expected_claims("coturn")
+    assert out.get_relation(ports.id).local_unit_data["service"] == '"coturn"'
