@@ -13,6 +13,7 @@ from importlib import resources
 from ..catalog import Catalog, Profile
 from ..deployment import Deployment
 from ..errors import InputError
+from ..gcpause import gc_paused
 from . import detect, yamlload
 from .bundle import charm_name, parse_placement
 from .detect import BUNDLE, STATUS, Kind, register
@@ -43,10 +44,11 @@ def load(
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
 ) -> Deployment:
-    """Any supported input: a bundle (later documents and `overlays` are overlays) or a juju status dump."""
-    with yamlload.gc_paused():
-        parsed = yamlload.load(text, source)
-        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile)
+    """Any supported input: a bundle (with overlays), a juju status dump or a juju show-unit dump.
+
+    Later documents of a bundle, and `overlays`, are overlays.
+    """
+    return _load(text, source, overlays, catalog, profile, expect=None)
 
 
 def load_bundle(
@@ -58,22 +60,35 @@ def load_bundle(
     profile: Profile = "charmed",
 ) -> Deployment:
     """A bundle, merged with its overlays as `juju deploy --overlay` merges them."""
-    with yamlload.gc_paused():
-        parsed = yamlload.load(text, source)
-        if parsed.documents and STATUS.test(parsed.documents[0]):
-            raise InputError(source, "this is a juju status document, not a bundle")
-        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, BUNDLE)
+    return _load(text, source, overlays, catalog, profile, expect=BUNDLE)
 
 
 def load_status(
     text: str | bytes, *, source: str, catalog: Catalog | None = None, profile: Profile = "charmed"
 ) -> Deployment:
     """`juju status --format=json` or `--format=yaml` output."""
-    with yamlload.gc_paused():
+    return _load(text, source, (), catalog, profile, expect=STATUS)
+
+
+def _load(
+    text: str | bytes,
+    source: str,
+    overlays: Overlays,
+    catalog: Catalog | None,
+    profile: Profile,
+    *,
+    expect: Kind | None,
+) -> Deployment:
+    """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout."""
+    with gc_paused():
         parsed = yamlload.load(text, source)
-        if parsed.documents and not STATUS.test(parsed.documents[0]):
-            raise InputError(source, "not a juju status document: it has no model: section")
-        return detect.read(parsed, (), catalog or Catalog.builtin(), profile, STATUS)
+        if expect is not None and parsed.documents:
+            found = detect.detect(parsed)
+            if found is not expect:
+                if expect is STATUS and found is BUNDLE:
+                    raise InputError(source, "not a juju status document: it has no model: section")
+                raise InputError(source, f"this is a {found.name} document, not a {expect.name}")
+        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:
