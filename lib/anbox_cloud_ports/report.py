@@ -18,9 +18,7 @@ if TYPE_CHECKING:
     from .checks import Report
     from .deployment import Deployment, Host
 
-VERSION = "0.1.0"
 TOOL = "anbox-ports"
-INFO_URI = "https://github.com/anbox-cloud-ports/anbox-cloud-ports"
 WIDTH = 80
 
 # -- the catalog ------------------------------------------------------------------------------------
@@ -142,6 +140,16 @@ def render_json(report: Report) -> str:
     return json.dumps(report_json(report), indent=2) + "\n"
 
 
+def _version() -> str:
+    """The installed distribution's version; "unknown" when run from a source tree that was not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("anbox-cloud-ports")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -178,8 +186,7 @@ def render_sarif(report: Report) -> str:
                 "tool": {
                     "driver": {
                         "name": TOOL,
-                        "version": VERSION,
-                        "informationUri": INFO_URI,
+                        "version": _version(),
                         "rules": [
                             {
                                 "id": rule,

@@ -7,6 +7,8 @@ test can point the same setup at a local copy of the spec.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from interface_tester import InterfaceTester
 
@@ -16,7 +18,8 @@ from .provider import ProviderCharm
 from .requirer import META as REQUIRER_META
 from .requirer import RequirerCharm
 
-SPEC_REPO = "https://github.com/anbox-cloud-ports/anbox-cloud-ports"
+# The repository holding interfaces/anbox_ports: this checkout (the tester fetches it with git clone).
+SPEC_REPO = Path(__file__).resolve().parents[3].as_uri()
 INTERFACE = "anbox_ports"
 VERSION = 1
 
