@@ -7,6 +7,7 @@ the charm, `anbox-ports check` on a `juju show-unit` dump, and the tests share o
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from typing import Literal
@@ -38,7 +39,10 @@ class AnboxCloudPortsCharm(ops.CharmBase):
         framework.observe(self.on.check_action, self._on_check)
         framework.observe(self.on.list_ports_action, self._on_list_ports)
 
+    @functools.cached_property
     def _report(self) -> Report:
+        # One charm instance lives for one hook: an action's report and the status collected at the
+        # end of the same hook share one read of the relations and one check.
         config = self.load_config(ValidatorConfig, errors="blocked")
         return check(self.ports.deployment(profile=config.profile), juju=config.juju)
 
@@ -48,11 +52,11 @@ class AnboxCloudPortsCharm(ops.CharmBase):
                 ops.WaitingStatus("waiting for an anbox_ports relation (juju integrate ... :ports)")
             )
             return
-        state, message = status_line(self._report())
+        state, message = status_line(self._report)
         event.add_status(ops.ActiveStatus(message) if state == "active" else ops.BlockedStatus(message))
 
     def _on_check(self, event: ops.ActionEvent) -> None:
-        report = self._report()
+        report = self._report
         event.set_results(
             {
                 "report": json.dumps(report_json(report)),
@@ -62,10 +66,7 @@ class AnboxCloudPortsCharm(ops.CharmBase):
         )
 
     def _on_list_ports(self, event: ops.ActionEvent) -> None:
-        config = self.load_config(ValidatorConfig, errors="blocked")
-        event.set_results(
-            {"ports": json.dumps(deployment_json(self.ports.deployment(profile=config.profile)))}
-        )
+        event.set_results({"ports": json.dumps(deployment_json(self._report.deployment))})
 
 
 if __name__ == "__main__":  # pragma: nocover

@@ -105,10 +105,6 @@ class PortRange:
     def ports(self) -> range:
         return range(self.start, self.end + 1) if self.protocol != "icmp" else range(0)
 
-    def with_ports(self, start: int, end: int | None = None) -> PortRange:
-        """The same protocol moved to other ports (how a config option moves a catalog row)."""
-        return PortRange(self.protocol, start, start if end is None else end)
-
     def __str__(self) -> str:
         return self._raw()
 
