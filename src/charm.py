@@ -16,8 +16,10 @@ import ops
 import pydantic
 
 from anbox_cloud_ports.charm.interface import PortsRequirer
-from anbox_cloud_ports.checks import Report, check
-from anbox_cloud_ports.report import deployment_json, report_json, status_line
+from anbox_cloud_ports.checks import check
+from anbox_cloud_ports.findings import Report
+from anbox_cloud_ports.render.as_json import report_json
+from anbox_cloud_ports.render.status import deployment_json, status_line
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,15 @@
 """Anbox Cloud's network ports as data, and the checks that keep deployments true to them.
 
-The core (ports, catalog, deployment, checks, findings, report) imports neither ops nor YAML, so the
+The core (ports, catalog, model, checks, findings, render) imports neither ops nor YAML, so the
 `anbox-ports` command starts fast and the engine runs anywhere; `anbox_cloud_ports.charm` is the
-ops-facing side and `anbox_cloud_ports.sources` the YAML/JSON-facing side.
+ops-facing side and `anbox_cloud_ports.sources` the side that reads inputs. docs/architecture.md
+walks through the layers.
 """
 
 from .catalog import Catalog, CatalogRow, ConfigOption, Profile
-from .deployment import Application, Claim, Deployment, ExposeTarget, Host, Unit
-from .errors import AnboxPortsError, InputError, PortRangeError
-from .findings import Finding, Location, Severity, Summary
+from .errors import AnboxPortsError, InputError, OptionError, PortRangeError
+from .findings import Finding, Report, Severity, Summary
+from .model import Application, Claim, Deployment, ExposeTarget, Host, Location, Problem, Unit
 from .ports import ICMP, PortRange
 
 __all__ = [
@@ -25,9 +26,12 @@ __all__ = [
     "Host",
     "InputError",
     "Location",
+    "OptionError",
     "PortRange",
     "PortRangeError",
+    "Problem",
     "Profile",
+    "Report",
     "Severity",
     "Summary",
     "Unit",

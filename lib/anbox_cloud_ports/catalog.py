@@ -7,13 +7,15 @@ parses the seed to prove the two agree row by row).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-from .errors import PortRangeError
-from .ports import PortRange, parse_port_option, parse_ports_cell, parse_range_option
+from .errors import InputError, OptionError, PortRangeError
+from .ports import PortRange, Protocol, parse_port_option, parse_ports_cell, parse_range_option
+from .text import quote
 
 Profile = Literal["charmed", "appliance"]
 PROFILES: tuple[Profile, ...] = ("charmed", "appliance")
@@ -25,23 +27,62 @@ PROFILE_HEADINGS: Mapping[Profile, str] = MappingProxyType(
     {"charmed": "Anbox Cloud", "appliance": "Anbox Cloud Appliance"}
 )
 
+PORT_RULE = "must be a port number 1-65535"
+SINGLE_PORT_RULE = "must be a single port 1-65535, not a range"
+RANGE_RULE = "must be a port range <from>-<to> of ports 1-65535, e.g. 10000-11000"
+RANGE_ORDER_RULE = "must be a port range <from>-<to> with <from> not above <to>"
+_LOOKS_LIKE_RANGE = re.compile(r"\s*\d+\s*-\s*\d+\s*(?:/\s*[A-Za-z]*)?\s*")
+
 
 @dataclass(frozen=True, slots=True)
 class ConfigOption:
-    """A charm config option that moves a catalog row's ports (DESIGN fact 11, from the charms' config)."""
+    """A charm config option that holds a port or a range: the one truth for reading, checking, suggesting.
+
+    The CLI reads a bundle's options with it, the charm library validates `juju config` with it (its
+    pydantic models are derived from these), and a fix suggests a value in its format. `default` is
+    the value the charm declares (Juju hands every option to the charm with its default), so a value
+    equal to it moves nothing. docs/juju-facts.md#charm-options lists where each one comes from.
+    """
 
     charm: str
     name: str
     kind: OptionKind
+    default: int | str | None = None
+    description: str = ""
 
-    def parse(self, value: object, protocol: Literal["tcp", "udp", "icmp"]) -> PortRange:
-        """The option's value as the PortRange it puts in place of the catalog default."""
+    @property
+    def rule(self) -> str:
+        """What a valid value is, in the words every message uses."""
+        return PORT_RULE if self.kind == "port" else RANGE_RULE
+
+    def parse(self, value: object, protocol: Protocol = "tcp") -> PortRange:
+        """The value as the PortRange it stands for; OptionError (one line: `name=value: rule`) if it cannot."""
         try:
             if self.kind == "port":
+                if isinstance(value, str) and _LOOKS_LIKE_RANGE.fullmatch(value):
+                    raise OptionError(self.name, value, SINGLE_PORT_RULE)
                 return parse_port_option(value, protocol)
             return parse_range_option(value, protocol)
+        except OptionError:
+            raise
         except PortRangeError as err:
-            raise PortRangeError(f"option {self.name}: {err}") from None
+            rule = RANGE_ORDER_RULE if "start is greater than end" in str(err) else self.rule
+            raise OptionError(self.name, value, rule) from None
+
+    def value_for(self, port: PortRange) -> int | str:
+        """The option value that puts the service on `port`: what a fix tells the operator to set."""
+        if self.kind == "port":
+            return port.start
+        return f"{port.start}-{port.end}"
+
+    def is_default(self, value: object) -> bool:
+        """True when `value` is the charm's own default: Juju passes it, but it moves nothing."""
+        if value is None or self.default is None:
+            return value is None
+        try:
+            return self.parse(value) == self.parse(self.default)
+        except PortRangeError:
+            return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +99,8 @@ class CatalogRow:
     description: str
     condition: str = ""
     options: tuple[ConfigOption, ...] = ()
+    # Said beside a finding that a wildcard expose rule leaks this row: what people get wrong about it.
+    exposure_note: str = ""
     claims: tuple[PortRange, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,9 +123,24 @@ class CatalogRow:
                 return option
         return None
 
+    def claims_for(
+        self, charm: str, options: Mapping[str, object] | None = None
+    ) -> list[tuple[PortRange, str | None]]:
+        """The row's claims for a charm, moved by that charm's option where one is set to a non-default value.
 
-def _opt(charm: str, name: str, kind: OptionKind = "port") -> tuple[ConfigOption, ...]:
-    return (ConfigOption(charm, name, kind),)
+        Each claim comes with the name of the option that moved it (None: the catalog's port). Raises
+        OptionError for a value that cannot be a port; the caller decides whether that is a finding
+        (bundle) or a blocked status (charm).
+        """
+        option = self.option_for(charm)
+        value = None if option is None or options is None else options.get(option.name)
+        if option is None or value is None or option.is_default(value):
+            return [(claim, None) for claim in self.claims]
+        return [(option.parse(value, claim.protocol), option.name) for claim in self.claims]
+
+
+def _opt(charm: str, name: str, default: int | str, kind: OptionKind = "port") -> tuple[ConfigOption, ...]:
+    return (ConfigOption(charm, name, kind, default),)
 
 
 _AMS = ("ams",)
@@ -96,7 +154,9 @@ _LXD = ("ams-lxd", "lxd")
 _NATS = ("nats",)
 
 _CHARMED: tuple[CatalogRow, ...] = (
-    CatalogRow("charmed", "AMS", _AMS, "8444", "TCP", False, "yes", "HTTPS API", options=_opt("ams", "port")),
+    CatalogRow(
+        "charmed", "AMS", _AMS, "8444", "TCP", False, "yes", "HTTPS API", options=_opt("ams", "port", 8444)
+    ),
     CatalogRow(
         "charmed",
         "AMS",
@@ -106,7 +166,7 @@ _CHARMED: tuple[CatalogRow, ...] = (
         False,
         "no",
         "HTTPS Prometheus endpoint",
-        options=_opt("ams", "prometheus_target_port"),
+        options=_opt("ams", "prometheus_target_port", 20002),
     ),
     CatalogRow("charmed", "Anbox Cloud Dashboard", _DASHBOARD, "5000", "TCP", False, "no", "HTTPS website"),
     CatalogRow("charmed", "Anbox Stream Agent", _AGENT, "443", "TCP", False, "yes", "HTTPS API"),
@@ -130,7 +190,20 @@ _CHARMED: tuple[CatalogRow, ...] = (
         "charmed", "HAProxy", _HAPROXY, "80", "TCP", True, "no", "HTTP (redirects to HTTPS on port 443)"
     ),
     CatalogRow("charmed", "HAProxy", _HAPROXY, "443", "TCP", True, "no", "Redirects to HTTPS website"),
-    CatalogRow("charmed", "LXD", _LXD, "8443", "TCP", False, "yes", "HTTPS API"),
+    CatalogRow(
+        "charmed",
+        "LXD",
+        _LXD,
+        "8443",
+        "TCP",
+        False,
+        "yes",
+        "HTTPS API",
+        exposure_note=(
+            "The Anbox Cloud docs' own `juju expose lxd` step does exactly this: it publishes LXD's API on "
+            "8443 to the internet"
+        ),
+    ),
     CatalogRow(
         "charmed",
         "LXD",
@@ -140,11 +213,27 @@ _CHARMED: tuple[CatalogRow, ...] = (
         True,
         "no",
         "Instance service ports",
-        options=_opt("ams-lxd", "exposed_instance_ports", "range"),
+        options=_opt("ams-lxd", "exposed_instance_ports", "10000-11000", "range"),
     ),
     CatalogRow(
-        "charmed", "NATS", _NATS, "4222", "TCP", False, "yes", "NATS API", options=_opt("nats", "client-port")
+        "charmed",
+        "NATS",
+        _NATS,
+        "4222",
+        "TCP",
+        False,
+        "yes",
+        "NATS API",
+        options=_opt("nats", "client-port", 4222),
     ),
+)
+
+# Options that hold ports but move no seed row: checked alike wherever they are read.
+_UNBOUND_OPTIONS: tuple[ConfigOption, ...] = (
+    # ams `port_range`: the ports AMS hands out to instances on the LXD nodes.
+    ConfigOption("ams", "port_range", "range", "10000-11000", "instance service ports AMS assigns"),
+    # anbox-stream-gateway `prometheus_port`: unset unless metrics are wanted (no default).
+    ConfigOption("anbox-stream-gateway", "prometheus_port", "port", None, "Prometheus metrics"),
 )
 
 # The appliance is one snap on one machine, not a set of charms: each row's "charm" is the name the
@@ -217,6 +306,13 @@ _APPLIANCE: tuple[CatalogRow, ...] = (
 )
 
 
+def parse_profile(text: object, input: str = "--profile") -> Profile:
+    """A profile name from untyped input (a command line, config), or InputError naming the choices."""
+    if text not in PROFILES:
+        raise InputError(input, f"unknown profile {quote(str(text))}: expected {' or '.join(PROFILES)}")
+    return text
+
+
 class Catalog:
     """An ordered, immutable set of rows with lookups by charm and profile.
 
@@ -224,10 +320,11 @@ class Catalog:
     (monitoring agents, proxies) appended, so the same engine checks them too.
     """
 
-    __slots__ = ("_by_charm", "rows")
+    __slots__ = ("_by_charm", "_unbound", "rows")
 
-    def __init__(self, rows: Iterable[CatalogRow]):
+    def __init__(self, rows: Iterable[CatalogRow], unbound_options: Iterable[ConfigOption] = ()):
         self.rows: tuple[CatalogRow, ...] = tuple(rows)
+        self._unbound: tuple[ConfigOption, ...] = tuple(unbound_options)
         by_charm: dict[tuple[Profile, str], list[CatalogRow]] = {}
         for row in self.rows:
             for charm in row.charms:
@@ -239,7 +336,20 @@ class Catalog:
         return _BUILTIN
 
     def extend(self, rows: Iterable[CatalogRow]) -> Catalog:
-        return Catalog((*self.rows, *rows))
+        return Catalog((*self.rows, *rows), self._unbound)
+
+    def options_for(self, charm: str, profile: Profile = "charmed") -> tuple[ConfigOption, ...]:
+        """Every port-holding option of a charm: those that move its rows, then the others."""
+        seen: dict[str, ConfigOption] = {}
+        for row in self.for_charm(charm, profile):
+            option = row.option_for(charm)
+            if option is not None:
+                seen.setdefault(option.name, option)
+        if profile == "charmed":
+            for option in self._unbound:
+                if option.charm == charm:
+                    seen.setdefault(option.name, option)
+        return tuple(seen.values())
 
     def __iter__(self) -> Iterator[CatalogRow]:
         return iter(self.rows)
@@ -265,6 +375,33 @@ class Catalog:
                 seen.setdefault(charm, None)
         return tuple(seen)
 
+    def select(
+        self, profile: Profile, services: Sequence[str] | None, input: str = "--service"
+    ) -> tuple[CatalogRow, ...]:
+        """The profile's rows, or only those of the named services (None means all).
+
+        A service is named by its catalog key (`coturn`, `ams-node-controller`, a charm name) or by the
+        table's Service cell in any case (`Coturn`, `AMS node controller`); an unknown name is an
+        InputError listing the keys, because a typo that silently selects nothing would pass every check.
+        """
+        rows = self.profile(profile)
+        if services is None:
+            return rows
+        chosen: set[int] = set()
+        for name in services:
+            matched = [
+                i
+                for i, row in enumerate(rows)
+                if name in row.charms or name.casefold() == row.service.casefold()
+            ]
+            if not matched:
+                keys = ", ".join(self.charms(profile))
+                raise InputError(
+                    input, f"unknown service {quote(name)} in the {profile} profile: expected one of {keys}"
+                )
+            chosen.update(matched)
+        return tuple(row for i, row in enumerate(rows) if i in chosen)
+
     def row_for(self, charm: str, port: PortRange, profile: Profile = "charmed") -> CatalogRow | None:
         """The row of `charm` whose default claims include `port` (how an observed port is recognised)."""
         for row in self.for_charm(charm, profile):
@@ -273,4 +410,4 @@ class Catalog:
         return None
 
 
-_BUILTIN = Catalog((*_CHARMED, *_APPLIANCE))
+_BUILTIN = Catalog((*_CHARMED, *_APPLIANCE), _UNBOUND_OPTIONS)

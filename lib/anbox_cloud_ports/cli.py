@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 
 from .catalog import Catalog, Profile
 from .errors import AnboxPortsError, InputError
+from .render import FORMATS, RenderOptions, render
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -72,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="with --profile appliance: a YAML file of such claims (claims: {my-service: 8444/tcp})",
     )
-    check.add_argument("--format", choices=("table", "json", "sarif", "markdown"), default="table")
+    check.add_argument("--format", choices=tuple(FORMATS), default="table")
 
     catalog = sub.add_parser("catalog", help="print the catalog of Anbox Cloud ports")
     catalog.add_argument("--profile", choices=("charmed", "appliance", "all"), default="all")
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     preflight.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
     )
-    preflight.add_argument("--format", choices=("table", "json", "sarif", "markdown"), default="table")
+    preflight.add_argument("--format", choices=tuple(FORMATS), default="table")
 
     firewall = sub.add_parser("firewall", help="print firewall rules admitting exactly the exposed ports")
     firewall.add_argument("--profile", choices=("charmed", "appliance"), default="appliance")
@@ -135,7 +136,7 @@ def _catalog(paths: Sequence[str]) -> Catalog:
 
         for path in paths:
             data, name = read_input(path)
-            catalog = catalog.extend(load_catalog_rows(data, source=name))
+            catalog = catalog.extend(load_catalog_rows(data, input=name))
     return catalog
 
 
@@ -146,7 +147,6 @@ def _colour(stream: TextIO) -> bool:
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     from . import sources
     from .checks import check
-    from .report import render
 
     catalog = _catalog(args.catalog)
     profile: Profile = args.profile
@@ -157,8 +157,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         if args.overlay:
             raise InputError("--overlay", "needs an INPUT bundle to overlay")
         if profile == "appliance":
-            from .appliance import appliance_deployment, claims_from_data, parse_claim_arg
             from .sources import yamlload
+            from .sources.appliance import appliance_deployment, claims_from_data, parse_claim_arg
 
             extra = [parse_claim_arg(c) for c in args.claim]
             for path in args.claims:
@@ -180,14 +180,14 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             raise InputError("--claim", "applies to the built-in appliance map, not to an INPUT file")
         data, name = read_input(args.input)
         overlays = [read_input(path) for path in args.overlay]
-        deployment = sources.load(data, source=name, overlays=overlays, catalog=catalog, profile=profile)
+        deployment = sources.load(data, input=name, overlays=overlays, catalog=catalog, profile=profile)
     report = check(deployment, catalog=catalog, juju=args.juju)
-    out.write(render(report, args.format, colour=_colour(out), title=title))
+    out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
 
 
 def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
-    from .report import catalog_markdown, catalog_rows_json, catalog_table
+    from .render.catalog import catalog_markdown, catalog_rows_json, catalog_table
 
     catalog = Catalog.builtin()
     profiles: tuple[Profile, ...] = ("charmed", "appliance") if args.profile == "all" else (args.profile,)
@@ -201,14 +201,12 @@ def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _preflight(args: argparse.Namespace, out: TextIO) -> int:
-    from .checks import report_of
-    from .preflight import preflight
-    from .report import render
+    from .checks import check
+    from .sources.local_host import local_host_deployment
 
-    findings = preflight(args.profile, args.service or None)
-    report = report_of(findings, input=f"this machine ({args.profile} profile)", hosts=1)
+    report = check(local_host_deployment(args.profile, args.service or None))
     title = f"Preflight: this machine's listening sockets against the {args.profile} catalog ports."
-    out.write(render(report, args.format, colour=_colour(out), title=title))
+    out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
 
 

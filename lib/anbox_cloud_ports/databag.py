@@ -9,7 +9,7 @@ naming that unit, and never let a remote unit's data raise: a bad unit becomes a
 other unit is still checked.
 
 The wire format (interfaces/anbox_ports/v1/README.md): every value is a string holding one JSON value
-(Juju relation data is string to string; DESIGN fact 10).
+(Juju relation data is string to string; docs/juju-facts.md#relation-data).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Json, ValidationError
 
-from .catalog import Catalog, CatalogRow, Profile
-from .deployment import Application, Claim, Deployment, Host, Unit, unit_sort_key
+from .catalog import Profile
 from .errors import InputError, PortRangeError
-from .findings import Finding, Location
 from .ports import PortRange
+from .text import one_line, quote
 
 VERSION = 1
 """The interface version this module writes and the highest it reads."""
@@ -47,7 +46,7 @@ _MAX_MESSAGE = 400
 
 # Conservative shapes: anything outside them cannot be a charm, endpoint, option or machine that a
 # provider could legitimately name, and rejecting it keeps hostile text out of status lines and logs.
-_SERVICE = re.compile(r"[a-z][a-z0-9-]{0,63}")
+SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _ENDPOINT = re.compile(r"(?:[a-z][a-z0-9_-]{0,63})?")
 _SOURCE = re.compile(r"default|extra|option:[a-z][a-z0-9_-]{0,63}")
 # Juju machine ids: `0`, `0/lxd/1`, nested containers (juju/names `IsValidMachine`). Empty: the unit
@@ -58,7 +57,7 @@ _MODEL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 # `remote-<hex>/N`, which this shape admits too.
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]{0,127}/(?:0|[1-9][0-9]{0,9})")
 
-ClaimOrigin = str
+PublishedOrigin = str
 """`default` (the catalog's port), `option:<name>` (a config option moved it), `extra` (a port the
 charm holds that the catalog does not name)."""
 
@@ -86,7 +85,7 @@ def _shaped(pattern: re.Pattern[str], what: str) -> AfterValidator:
 
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
-            raise ValueError(f"{_show(value)} is not {what}")
+            raise ValueError(f"{quote(value, 40)} is not {what}")
         return value
 
     return AfterValidator(check)
@@ -131,7 +130,7 @@ class ProviderUnitData(BaseModel):
         description="The highest interface version this unit writes; it always writes the v1 keys too.",
         examples=["1"],
     )
-    service: Annotated[Json[Annotated[str, _shaped(_SERVICE, "a charm name")]], _Bounded] = Field(
+    service: Annotated[Json[Annotated[str, _shaped(SERVICE_NAME, "a charm name")]], _Bounded] = Field(
         description="The catalog charm name of the service (ams, coturn, ams-lxd, ...).", examples=['"ams"']
     )
     profile: Annotated[Json[Literal["charmed", "appliance"]], _Bounded] = Field(
@@ -161,12 +160,12 @@ class PublishedClaim:
     port: PortRange
     endpoint: str = ""
     exposed: bool = False
-    source: ClaimOrigin = "default"
+    origin: PublishedOrigin = "default"
 
     @property
     def option(self) -> str | None:
         """The config option that moved this port, if any."""
-        return self.source.removeprefix("option:") if self.source.startswith("option:") else None
+        return self.origin.removeprefix("option:") if self.origin.startswith("option:") else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,9 +192,14 @@ class UnitDataError(InputError):
     def __init__(self, unit: str, problem: str, *, missing: bool = False):
         # A name that is not a unit name is hostile or broken input: kept quoted and bounded, so a
         # finding built from it cannot carry a megabyte or a newline into a report.
-        self.unit = unit if _UNIT_NAME.fullmatch(unit) else _show(unit)
+        self.unit = unit if _UNIT_NAME.fullmatch(unit) else quote(unit, 40)
         self.missing = missing
-        super().__init__(f"unit {self.unit}", _one_line(problem))
+        super().__init__(f"unit {self.unit}", one_line(problem, _MAX_MESSAGE))
+
+
+RelatedUnit = tuple[str, str, Mapping[str, str] | UnitDataError]
+"""(unit name, application name, its databag) as a requirer sees it; a databag that could not even be
+read is passed as the UnitDataError saying why."""
 
 
 # -- encode / decode ------------------------------------------------------------------------------
@@ -213,7 +217,7 @@ def encode_provider(
     """
     unique = sorted(set(claims))
     payload = [
-        {"endpoint": c.endpoint, "exposed": c.exposed, "port": str(c.port), "source": c.source}
+        {"endpoint": c.endpoint, "exposed": c.exposed, "port": str(c.port), "source": c.origin}
         for c in unique
     ]
     data = {
@@ -304,174 +308,6 @@ def _missing_message(missing: list[str], ours: dict[str, str]) -> str:
     return message
 
 
-# -- related units -> Deployment ------------------------------------------------------------------
-
-RelatedUnit = tuple[str, str, Mapping[str, str] | UnitDataError]
-"""(unit name, application name, its databag) as a requirer sees it; a databag that could not even be
-read is passed as the UnitDataError saying why."""
-
-
-def deployment_from_units(
-    units: Iterable[RelatedUnit],
-    *,
-    source: str,
-    catalog: Catalog | None = None,
-    profile: Profile = "charmed",
-    file: str | None = None,
-) -> Deployment:
-    """The Deployment the related units' databags describe.
-
-    Every good unit becomes a Unit on Host(machine, model) with its claims (source "relation",
-    observed: the provider publishes what it holds). Every bad unit becomes one `invalid-port`
-    finding in `problems` and the rest are still checked. A unit named twice is read once. Relation
-    data cannot say whether an application is exposed, so `exposure_known` is false and every
-    Application is unexposed as far as this source knows.
-    `file` is the document the data came from (a show-unit dump), so findings can point at it.
-
-    Host.model is the shortest prefix (8 characters at least) of the model uuid that tells the
-    deployment's models apart: unique within the deployment by construction, readable in a status
-    line, and still the uuid's own characters, so an operator can match it against `juju models --uuid`.
-    """
-    catalog = catalog if catalog is not None else Catalog.builtin()
-    location = Location(file) if file else None
-    decoded: list[DecodedUnit] = []
-    problems: list[Finding] = []
-    seen: set[str] = set()
-    for unit_name, app, databag in units:
-        if unit_name in seen:
-            continue
-        seen.add(unit_name)
-        result = databag if isinstance(databag, UnitDataError) else decode_unit(unit_name, databag, app=app)
-        if isinstance(result, UnitDataError):
-            problems.append(_problem(result, app, location))
-        else:
-            decoded.append(result)
-
-    labels = model_labels(u.model for u in decoded)
-    applications: dict[str, Application] = {}
-    unit_list: list[Unit] = []
-    claims: list[Claim] = []
-    unchecked: dict[str, None] = {}
-    for du in sorted(decoded, key=lambda u: unit_sort_key(u.unit)):
-        applications.setdefault(du.app, Application(du.app, du.service, location=location))
-        host = Host(du.machine or du.unit, labels[du.model])
-        unit_list.append(Unit(du.unit, du.app, du.service, host, location=location))
-        if not catalog.knows(du.service, profile):
-            unchecked.setdefault(du.app, None)
-        if du.profile != profile:
-            problems.append(
-                Finding(
-                    "invalid-port",
-                    "warning",
-                    f"unit {du.unit} publishes its ports for the {du.profile} profile; they are checked "
-                    f"against the {profile} catalog",
-                    hosts=(host,),
-                    units=(du.unit,),
-                    fix=f"check with --profile {du.profile}, or set the {du.app} charm's profile to {profile}",
-                    location=location,
-                )
-            )
-        for pc in du.claims:
-            claims.append(
-                Claim(
-                    unit=du.unit,
-                    port=pc.port,
-                    endpoint=pc.endpoint,
-                    source="relation",
-                    option=pc.option,
-                    row=_row(catalog, du.service, pc, profile),
-                    location=location,
-                )
-            )
-    return Deployment(
-        input=source,
-        applications=applications,
-        units=tuple(unit_list),
-        claims=tuple(claims),
-        profile=profile,
-        observed=True,
-        problems=tuple(problems),
-        unchecked=tuple(unchecked),
-        exposure_known=False,
-    )
-
-
-def model_labels(models: Iterable[str]) -> dict[str, str]:
-    """Each model uuid's shortest prefix, 8 characters at least, that no other uuid here shares.
-
-    With a single model there is nothing to tell apart: the label is empty, so hosts read as Juju
-    shows them in that model's status ("machine 0").
-    """
-    uuids = sorted(set(models))
-    if len(uuids) == 1:
-        return {uuids[0]: ""}
-    labels: dict[str, str] = {}
-    for i, uuid in enumerate(uuids):
-        length = 8
-        for other in (uuids[i - 1] if i else None, uuids[i + 1] if i + 1 < len(uuids) else None):
-            if other is not None:
-                common = next(
-                    (n for n, (a, b) in enumerate(zip(uuid, other, strict=False)) if a != b), len(uuid)
-                )
-                length = max(length, common + 1)
-        labels[uuid] = uuid[:length]
-    return labels
-
-
-def _row(catalog: Catalog, service: str, claim: PublishedClaim, profile: Profile) -> CatalogRow | None:
-    """The catalog row a claim realises: the row its option moves, or the row whose default it is."""
-    option = claim.option
-    if option is not None:
-        for row in catalog.for_charm(service, profile):
-            row_option = row.option_for(service)
-            if (
-                row_option is not None
-                and row_option.name == option
-                and claim.port.protocol in {c.protocol for c in row.claims}
-            ):
-                return row
-    return catalog.row_for(service, claim.port, profile)
-
-
-def _problem(err: UnitDataError, app: str, location: Location | None) -> Finding:
-    app = app if _SERVICE.fullmatch(app) else "its application"
-    if err.missing:
-        return Finding(
-            "invalid-port",
-            "warning",
-            f"{err}: its ports are not checked",
-            units=(err.unit,),
-            fix=f"wait for {err.unit} to publish; if it never does, its charm does not implement anbox_ports v1",
-            location=location,
-        )
-    return Finding(
-        "invalid-port",
-        "error",
-        str(err),
-        units=(err.unit,),
-        fix=f"upgrade the charm of {app} to one that publishes valid anbox_ports v1 data, or remove the relation",
-        location=location,
-    )
-
-
-# -- bounded, single-line text --------------------------------------------------------------------
-
-
-def _show(text: object) -> str:
-    """Quote outside text for a message: bounded, escaped, one line."""
-    shown = text if isinstance(text, str) else repr(text)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return json.dumps(shown)
-
-
-def _one_line(message: str) -> str:
-    message = "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in message
-    )
-    return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
-
-
 __all__ = [
     "KEYS",
     "MAX_CLAIMS",
@@ -484,7 +320,5 @@ __all__ = [
     "RelatedUnit",
     "UnitDataError",
     "decode_unit",
-    "deployment_from_units",
     "encode_provider",
-    "model_labels",
 ]

@@ -1,6 +1,7 @@
-"""Finding: what the engine says, in a form every renderer (table, JSON, SARIF, charm status) shares.
+"""Finding and Report: what the engine says, in the one form every renderer and exit code reads.
 
-Rule ids are stable: users filter and suppress on them, SARIF indexes them, tests assert them.
+Rule ids are stable: users filter and suppress on them, SARIF indexes them, tests assert them. The
+rules themselves (id, severity, description, remediation) are declared in `checks/`.
 """
 
 from __future__ import annotations
@@ -8,40 +9,31 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:
-    from .deployment import Host
-    from .ports import PortRange
+from .model import Deployment, Host, Location, Problem, Severity
+from .ports import PortRange
 
-Severity = Literal["error", "warning", "info"]
+__all__ = [
+    "SEVERITY_ORDER",
+    "Finding",
+    "JujuVersion",
+    "Report",
+    "Severity",
+    "Summary",
+    "View",
+    "from_problem",
+    "ordered",
+]
+
 SEVERITY_ORDER: Mapping[Severity, int] = MappingProxyType({"error": 0, "warning": 1, "info": 2})
 
 # Which judgement a port-conflict finding comes from: the host's socket layer ("bind": two services
 # cannot both listen), or Juju's open-port bookkeeping ("juju": the hook that opens it fails).
 View = Literal["bind", "juju"]
 
-RULES: Mapping[str, str] = MappingProxyType(
-    {
-        "port-conflict": "Two claims on one host overlap: the services cannot both bind, or Juju refuses the open-port.",
-        "internal-port-exposed": "A port the catalog marks not exposed externally is reachable through an expose rule.",
-        "external-port-unexposed": "A required, externally exposed catalog port is opened but its application is not exposed.",
-        "required-port-missing": "A unit does not hold a port the catalog marks required.",
-        "invalid-port": "A port value (option, relation data, status) cannot be parsed or is out of range.",
-        "uncatalogued-port": "A unit holds a port its charm's catalog rows do not name.",
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where in an input the offending entry sits (1-based line), for editors and SARIF."""
-
-    file: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}" if self.line is not None else self.file
+JujuVersion = Literal["3", "4"]
+JUJU_VERSIONS: tuple[JujuVersion, ...] = ("3", "4")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +48,6 @@ class Finding:
     location: Location | None = None
     views: tuple[View, ...] = ()
 
-    def __post_init__(self) -> None:
-        if self.rule not in RULES:
-            raise ValueError(f"unknown rule id {self.rule!r}")
-
     def sort_key(self) -> tuple[int, str, tuple[str, ...], tuple[str, ...], str]:
         return (
             SEVERITY_ORDER[self.severity],
@@ -68,6 +56,20 @@ class Finding:
             self.units,
             self.message,
         )
+
+
+def from_problem(problem: Problem) -> Finding:
+    """What a source found while reading, as the finding it is reported as."""
+    return Finding(
+        rule=problem.rule,
+        severity=problem.severity,
+        message=problem.message,
+        hosts=problem.hosts,
+        units=problem.units,
+        ports=problem.ports,
+        fix=problem.fix,
+        location=problem.location,
+    )
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -91,3 +93,14 @@ class Summary:
         for finding in findings:
             counts[finding.severity] += 1
         return cls(counts["error"], counts["warning"], counts["info"], hosts, units, unchecked)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one check run says about one input; renderers and exit codes read only this."""
+
+    input: str
+    juju: JujuVersion
+    findings: tuple[Finding, ...]
+    summary: Summary
+    deployment: Deployment

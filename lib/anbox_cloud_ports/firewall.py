@@ -19,10 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .catalog import Catalog, CatalogRow, Profile
+from .catalog import Catalog, CatalogRow, Profile, parse_profile
 from .errors import InputError
 from .ports import PortRange, merge
-from .preflight import as_profile, select_rows
 
 Format = Literal["ufw", "nftables", "iptables", "aws", "gcp", "azure"]
 FORMATS: tuple[Format, ...] = ("ufw", "nftables", "iptables", "aws", "gcp", "azure")
@@ -105,8 +104,8 @@ def firewall_plan(
     internal: Sequence[str] = (),
 ) -> Plan:
     """The format-free decision behind `firewall_rules`, for callers that render their own way."""
-    chosen = as_profile(profile)
-    rows = select_rows(Catalog.builtin() if catalog is None else catalog, chosen, services)
+    chosen = parse_profile(profile)
+    rows = (Catalog.builtin() if catalog is None else catalog).select(chosen, services)
     networks = parse_networks(internal)
     exposed = [row for row in rows if row.exposed]
     unexposed = [row for row in rows if not row.exposed]

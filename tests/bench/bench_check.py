@@ -79,7 +79,7 @@ def main() -> None:
     pure_s, _ = best(lambda: yaml.safe_load(text)) if loader is not yaml.SafeLoader else (0.0, None)
     parse_s, _ = best(lambda: yaml.load(text, Loader=loader))  # noqa: S506 - a safe loader
     read_s, _ = best(lambda: yamlload.load(text, "bench.yaml"))
-    load_s, deployment = best(lambda: load_bundle(text, source="bench.yaml"))
+    load_s, deployment = best(lambda: load_bundle(text, input="bench.yaml"))
     print(f"bundle: {len(text) / 1024:.0f} KiB, {len(deployment.hosts())} hosts, {len(deployment.units)} units, "
           f"{len(deployment.claims)} claims")  # fmt: skip
     if pure_s:
@@ -95,7 +95,7 @@ def main() -> None:
     if (_ROOT / "lib" / "anbox_cloud_ports" / "checks.py").exists():
         from anbox_cloud_ports.checks import check
 
-        check_s, report = best(lambda: check(load_bundle(text, source="bench.yaml")))
+        check_s, report = best(lambda: check(load_bundle(text, input="bench.yaml")))
         findings = getattr(report, "findings", ())
         print(f"load_bundle + check:                    {check_s * 1000:8.1f} ms   x{check_s / parse_s:.2f} of parse"
               f"  ({len(findings)} findings)")  # fmt: skip

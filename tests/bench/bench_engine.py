@@ -20,7 +20,7 @@ for _path in (_ROOT / "lib", _ROOT):
 
 from anbox_cloud_ports.catalog import Catalog  # noqa: E402
 from anbox_cloud_ports.checks import check, conflict_pairs  # noqa: E402
-from anbox_cloud_ports.deployment import Application, Claim, Deployment, ExposeTarget, Host, Unit  # noqa: E402
+from anbox_cloud_ports.model import Application, Claim, Deployment, ExposeTarget, Host, Unit  # noqa: E402
 from anbox_cloud_ports.ports import ICMP, PortRange, Protocol  # noqa: E402
 from tests.unit.oracle import oracle_pairs  # noqa: E402
 

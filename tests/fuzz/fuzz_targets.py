@@ -35,15 +35,15 @@ import yaml
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from anbox_cloud_ports import appliance, cli, databag, ports
+from anbox_cloud_ports import cli, databag, ports
 from anbox_cloud_ports.catalog import Catalog, ConfigOption
 from anbox_cloud_ports.charm import config as charm_config
 from anbox_cloud_ports.charm import hooktools, opener
 from anbox_cloud_ports.checks import check
-from anbox_cloud_ports.deployment import Deployment
 from anbox_cloud_ports.errors import InputError, PortRangeError
-from anbox_cloud_ports.report import render
-from anbox_cloud_ports.sources import load, load_bundle, load_status, reference, yamlload
+from anbox_cloud_ports.model import Deployment
+from anbox_cloud_ports.render import render
+from anbox_cloud_ports.sources import appliance, load, load_bundle, load_status, reference, relation, yamlload
 from anbox_cloud_ports.sources.catalog_file import load_catalog_rows
 from anbox_cloud_ports.sources.show_unit import load_show_unit
 
@@ -599,27 +599,27 @@ def _source_text(value: Any) -> str | bytes:
 
 
 def call_load(value: Any) -> None:
-    judge(load(_source_text(value), source="fuzz.yaml"))
+    judge(load(_source_text(value), input="fuzz.yaml"))
 
 
 def call_bundle(value: Any) -> None:
-    judge(load_bundle(_source_text(value), source="bundle.yaml"))
+    judge(load_bundle(_source_text(value), input="bundle.yaml"))
 
 
 def call_bundle_overlay(value: Any) -> None:
     base, overlay = value
-    judge(load_bundle(base, source="bundle.yaml", overlays=[(overlay, "overlay.yaml")]))
+    judge(load_bundle(base, input="bundle.yaml", overlays=[(overlay, "overlay.yaml")]))
 
 
 def call_status(value: Any) -> None:
-    judge(load_status(_source_text(value), source="status.json"))
+    judge(load_status(_source_text(value), input="status.json"))
 
 
 def call_show_unit(value: Any) -> None:
     parsed = yamlload.load(_source_text(value), "show-unit.json")
     if not parsed.documents:
         return
-    judge(load_show_unit(parsed.documents[0], source="show-unit.json"))  # type: ignore[arg-type]
+    judge(load_show_unit(parsed.documents[0], input="show-unit.json"))  # type: ignore[arg-type]
 
 
 def call_yamlload(value: Any) -> None:
@@ -633,7 +633,7 @@ def call_databag(value: Any) -> None:
         result = databag.decode_unit(unit, bag, app=str(unit).split("/")[0])
         assert isinstance(result, databag.DecodedUnit | databag.UnitDataError), result
         units.append((unit, str(unit).split("/")[0], bag))
-    judge(databag.deployment_from_units(units, source="relation ports:1"))
+    judge(relation.deployment_from_units(units, input="relation ports:1"))
 
 
 def call_config_models(value: Any) -> None:
@@ -700,7 +700,7 @@ def call_claim_arg(value: Any) -> None:
 
 def call_catalog_file(value: Any) -> None:
     """An operator's catalog file, then the reference and the appliance checked against it."""
-    rows = load_catalog_rows(_source_text(value), source="catalog.yaml")
+    rows = load_catalog_rows(_source_text(value), input="catalog.yaml")
     catalog = CATALOG.extend(rows)
     judge(reference(catalog), catalog)
     judge(appliance.appliance_deployment(catalog), catalog)

@@ -25,8 +25,8 @@ from ops import testing
 
 from anbox_cloud_ports.charm import PortConflictError, SubprocessHookTools
 from anbox_cloud_ports.charm.hooktools import EndpointNameError, port_argv
+from anbox_cloud_ports.charm.testing import FakeHookTools, FakeMachine, expected_claims
 from anbox_cloud_ports.ports import PortRange
-from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, expected_claims
 from tests.example_charm.src.charm import PortsExampleCharm
 from tests.integration.fake_juju import _jujuports as jujuports
 

@@ -31,12 +31,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anbox_cloud_ports import checks
-from anbox_cloud_ports.appliance import appliance_deployment
 from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.checks import check, conflict_pairs
-from anbox_cloud_ports.deployment import Application, Claim, Deployment, Host, Unit, claims_for_row
+from anbox_cloud_ports.checks import check, conflict_pairs, port_conflict
+from anbox_cloud_ports.findings import JUJU_VERSIONS
+from anbox_cloud_ports.model import Application, Claim, Deployment, Host, Unit
 from anbox_cloud_ports.ports import PortRange
+from anbox_cloud_ports.sources.appliance import appliance_deployment
 
 from .netns import Namespace, namespaces, require_netns
 from .netns_listeners import give_address
@@ -138,7 +138,7 @@ def _later(order: Mapping[str, int], a: Key, b: Key) -> Key:
 def predicted_by_pairs(deployment: Deployment) -> dict[str, set[Key]]:
     order = unit_order(deployment)
     out: dict[str, set[Key]] = {}
-    for juju in checks.JUJU_VERSIONS:
+    for juju in JUJU_VERSIONS:
         out[f"conflict_pairs(juju={juju})"] = {
             _later(order, (ua, ra), (ub, rb))
             for ua, ra, ub, rb, view in conflict_pairs(deployment, juju=juju)
@@ -152,8 +152,8 @@ def predicted_by_findings(deployment: Deployment) -> dict[str, set[Key]]:
     order = unit_order(deployment)
     out: dict[str, set[Key]] = {}
     # Every pair listed one by one: the summary finding past PAIR_CAP names no pairs.
-    with mock.patch.object(checks, "PAIR_CAP", 1_000_000):
-        for juju in checks.JUJU_VERSIONS:
+    with mock.patch.object(port_conflict, "PAIR_CAP", 1_000_000):
+        for juju in JUJU_VERSIONS:
             failing: set[Key] = set()
             for finding in check(deployment, juju=juju).findings:
                 if finding.rule != "port-conflict" or "bind" not in finding.views:
@@ -266,7 +266,7 @@ def catalog_layout(
     for unit in made:
         app_options = (options or {}).get(unit.application)
         for row in CATALOG.for_charm(unit.charm):
-            for port, option in claims_for_row(row, unit.charm, app_options):
+            for port, option in row.claims_for(unit.charm, app_options):
                 claims.append(Claim(unit.name, port, "", "config" if option else "catalog", option, row))
     claims.extend(Claim(u, PortRange.parse(p), ep, "declared") for u, p, ep in extra)
     apps = {u.application: Application(u.application, u.charm, subordinate=u.subordinate) for u in made}
@@ -428,7 +428,7 @@ def test_shipped_layouts(path: Path | None):
     if path is None:
         pytest.skip(f"no layouts shipped under {LIB / 'data'}")
     sources = pytest.importorskip("anbox_cloud_ports.sources")
-    deployment = sources.load(path.read_text(), source=path.name)
+    deployment = sources.load(path.read_text(), input=path.name)
     assert_kernel_agrees(deployment, path.name)
 
 
@@ -475,7 +475,7 @@ def test_reference_bundle_with_breaking_overlay(name: str):
         pytest.skip("data/reference.yaml is not shipped yet")
     overlay, expected = OVERLAYS[name]
     deployment = sources.load(
-        (LIB / "data" / "reference.yaml").read_text(), source="reference.yaml", overlays=[(overlay, "x.yaml")]
+        (LIB / "data" / "reference.yaml").read_text(), input="reference.yaml", overlays=[(overlay, "x.yaml")]
     )
     assert assert_kernel_agrees(deployment, f"reference.yaml + {name}") == expected
 

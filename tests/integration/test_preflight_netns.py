@@ -44,10 +44,11 @@ sys.stdin.read()
 # Runs inside the namespace: everything the preflight sees, as JSON.
 PREFLIGHT = """
 import json, sys
-from anbox_cloud_ports.deployment import Host
-from anbox_cloud_ports.preflight import listening_sockets, preflight
+from anbox_cloud_ports.checks import check
+from anbox_cloud_ports.model import Host
+from anbox_cloud_ports.sources.local_host import listening_sockets, local_host_deployment
 services = json.loads(sys.argv[2])
-findings = preflight(sys.argv[1], services, host=Host("netns"))
+findings = check(local_host_deployment(sys.argv[1], services, host=Host("netns"))).findings
 print(json.dumps({
     "listeners": [[x.protocol, x.address, x.port, x.pid, x.process] for x in listening_sockets()],
     "findings": [

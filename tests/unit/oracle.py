@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from anbox_cloud_ports.deployment import Deployment
 from anbox_cloud_ports.findings import View
+from anbox_cloud_ports.model import Deployment
 from anbox_cloud_ports.ports import PortRange
 
 ConflictPair = tuple[str, PortRange, str, PortRange, View]
@@ -18,7 +18,7 @@ ConflictPair = tuple[str, PortRange, str, PortRange, View]
 
 def oracle_pairs(deployment: Deployment, juju: Literal["3", "4"] = "3") -> set[ConflictPair]:
     """Every (unit_a, range_a, unit_b, range_b, view) that objects, with (unit_a, range_a) < (unit_b, range_b)."""
-    host_of = {unit.name: unit.host for unit in deployment.units}
+    host_of = {unit.key: unit.host for unit in deployment.units}
     claims = [claim for claim in deployment.claims if claim.unit in host_of]
     result: set[ConflictPair] = set()
     for i, x in enumerate(claims):

@@ -6,7 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anbox_cloud_ports.appliance import (
+from anbox_cloud_ports.catalog import Catalog, CatalogRow
+from anbox_cloud_ports.errors import AnboxPortsError, InputError, PortRangeError
+from anbox_cloud_ports.model import Claim, Deployment, Host
+from anbox_cloud_ports.ports import PortRange
+from anbox_cloud_ports.sources.appliance import (
     APPLIANCE_HOST,
     INTERNAL_ENDPOINT,
     PUBLIC_ENDPOINT,
@@ -14,10 +18,6 @@ from anbox_cloud_ports.appliance import (
     claims_from_data,
     parse_claim_arg,
 )
-from anbox_cloud_ports.catalog import Catalog, CatalogRow
-from anbox_cloud_ports.deployment import Claim, Deployment, Host
-from anbox_cloud_ports.errors import AnboxPortsError, InputError, PortRangeError
-from anbox_cloud_ports.ports import PortRange
 
 
 def reachable(deployment: Deployment, claim: Claim) -> bool:
@@ -53,7 +53,7 @@ def test_every_appliance_row_is_claimed_once_by_its_service_on_one_host():
         (f"{row.charms[0]}/0", port) for row in Catalog.builtin().profile("appliance") for port in row.claims
     ]
     assert [(c.unit, c.port) for c in d.claims] == expected
-    assert all(c.source == "catalog" and c.row is not None for c in d.claims)
+    assert all(c.origin == "catalog" and c.row is not None for c in d.claims)
     assert [str(c.port) for c in d.claims] == [
         "10000-11000/udp",
         "10000-11000/tcp",
@@ -89,20 +89,20 @@ def test_extra_claims_become_unexposed_units_on_the_same_host():
         parse_claim_arg("9100=my-service"),
         (PortRange.parse("53/udp"), "dns"),
     ]
-    d = appliance_deployment(extra=extra, source="claims.yaml")
+    d = appliance_deployment(extra=extra, input="claims.yaml")
     assert d.input == "claims.yaml"
     assert d.hosts() == (APPLIANCE_HOST,)
     units = d.unit_map()
     assert units["my-service/0"].host == APPLIANCE_HOST
     assert units["dns/0"].charm == "dns"
-    mine = [(c.unit, str(c.port), c.endpoint, c.source) for c in d.claims if c.source == "declared"]
+    mine = [(c.unit, str(c.port), c.endpoint, c.origin) for c in d.claims if c.origin == "declared"]
     assert mine == [
         ("my-service/0", "8444/tcp", "", "declared"),
         ("my-service/0", "9100/tcp", "", "declared"),
         ("dns/0", "53/udp", "", "declared"),
     ]
     assert not d.applications["my-service"].exposed
-    assert all(not reachable(d, c) for c in d.claims if c.source == "declared")
+    assert all(not reachable(d, c) for c in d.claims if c.origin == "declared")
 
 
 def test_one_services_claims_are_merged():
@@ -118,7 +118,7 @@ def test_host_can_be_named():
 
 def test_extra_claim_may_not_borrow_an_appliance_service_name():
     with pytest.raises(InputError, match=r'"coturn" is an appliance service'):
-        appliance_deployment(extra=[(PortRange.parse("5349/udp"), "coturn")], source="--claim")
+        appliance_deployment(extra=[(PortRange.parse("5349/udp"), "coturn")], input="--claim")
 
 
 def test_extended_catalog_rows_are_included():

@@ -23,8 +23,8 @@ from anbox_cloud_ports.charm.hooktools import (
     validate_endpoint,
 )
 from anbox_cloud_ports.charm.opener import PortChange, plan_changes, use_hook_tools
+from anbox_cloud_ports.charm.testing import FakeHookTools, FakeMachine, fake_hook_tools
 from anbox_cloud_ports.ports import PortRange
-from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, fake_hook_tools
 from tests.example_charm.src.charm import PortsExampleCharm
 
 READ = ["opened-ports", "--endpoints", "--format=json"]
@@ -368,16 +368,16 @@ def test_claims_carry_row_option_source_and_exposure(ctx, tools) -> None:
         assert ports is not None
         claims = {claim.port: claim for claim in ports.claims}
     moved = claims[P("20000-20100/udp")]
-    assert (moved.endpoint, moved.option, moved.source, moved.exposed) == (
+    assert (moved.endpoint, moved.option, moved.origin, moved.exposed) == (
         "public",
         "exposed_instance_ports",
         "option:exposed_instance_ports",
         True,
     )
     api = claims[P("8443/tcp")]
-    assert (api.endpoint, api.option, api.source, api.exposed) == ("internal", None, "default", False)
+    assert (api.endpoint, api.option, api.origin, api.exposed) == ("internal", None, "default", False)
     core = moved.to_claim("lxd/0")
-    assert (core.unit, core.port, core.endpoint, core.source, core.option) == (
+    assert (core.unit, core.port, core.endpoint, core.origin, core.option) == (
         "lxd/0",
         P("20000-20100/udp"),
         "public",
@@ -388,7 +388,7 @@ def test_claims_carry_row_option_source_and_exposure(ctx, tools) -> None:
 
 def test_extra_ports_go_on_internal_unless_told(ctx, tools) -> None:
     claims = desired_claims("coturn", extra=[P("3478/udp"), (P("3478/tcp"), "public")])
-    extra = {(c.port, c.endpoint, c.source, c.exposed) for c in claims if c.row is None}
+    extra = {(c.port, c.endpoint, c.origin, c.exposed) for c in claims if c.row is None}
     assert extra == {(P("3478/udp"), "internal", "extra", False), (P("3478/tcp"), "public", "extra", True)}
 
 

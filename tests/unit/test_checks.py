@@ -9,20 +9,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anbox_cloud_ports import checks
 from anbox_cloud_ports.catalog import Catalog, CatalogRow, Profile
-from anbox_cloud_ports.checks import ConflictPair, JujuVersion, Report, check, conflict_pairs
-from anbox_cloud_ports.deployment import (
+from anbox_cloud_ports.checks import ConflictPair, check, conflict_pairs, port_conflict, sweep
+from anbox_cloud_ports.checks.index import Index
+from anbox_cloud_ports.findings import Finding, JujuVersion, Report, ordered
+from anbox_cloud_ports.model import (
     Application,
     Claim,
-    ClaimSource,
+    ClaimOrigin,
     Deployment,
     ExposeTarget,
     Host,
+    Location,
+    Problem,
     Unit,
-    claims_for_row,
 )
-from anbox_cloud_ports.findings import Finding, Location, ordered
 from anbox_cloud_ports.ports import ICMP, PortRange
 from tests.unit.oracle import oracle_pairs
 
@@ -47,13 +48,13 @@ def claim(
     port: str | PortRange,
     endpoint: str = "",
     *,
-    source: ClaimSource = "catalog",
+    origin: ClaimOrigin = "catalog",
     option: str | None = None,
     row: CatalogRow | None = None,
     location: Location | None = None,
 ) -> Claim:
     rng = port if isinstance(port, PortRange) else P(port)
-    return Claim(unit_name, rng, endpoint, source, option, row, location)
+    return Claim(unit_name, rng, endpoint, origin, option, row, location)
 
 
 def everyone() -> ExposeTarget:
@@ -67,13 +68,16 @@ def build(
     exposed: Mapping[str, Mapping[str, ExposeTarget]] | None = None,
     observed: bool = False,
     profile: Profile = "charmed",
-    problems: tuple[Finding, ...] = (),
+    problems: tuple[Problem, ...] = (),
 ) -> Deployment:
     units = tuple(units)
     apps: dict[str, Application] = {}
     for u in units:
         rules = MappingProxyType(dict((exposed or {}).get(u.application, {})))
-        apps.setdefault(u.application, Application(u.application, u.charm, rules, subordinate=u.subordinate))
+        apps.setdefault(
+            u.application_key,
+            Application(u.application, u.charm, rules, subordinate=u.subordinate, model=u.model),
+        )
     return Deployment(
         input="test",
         applications=MappingProxyType(apps),
@@ -82,6 +86,7 @@ def build(
         profile=profile,
         observed=observed,
         problems=problems,
+        juju_managed=profile != "appliance",
     )
 
 
@@ -89,7 +94,7 @@ def catalog_claims(u: Unit, endpoints: Mapping[str, str] | None = None, **option
     """What a bundle source would claim for a unit: its charm's catalog rows, moved by options."""
     out: list[Claim] = []
     for row in CATALOG.for_charm(u.charm):
-        for port, option in claims_for_row(row, u.charm, options or None):
+        for port, option in row.claims_for(u.charm, options or None):
             endpoint = (endpoints or {}).get(str(port), "")
             out.append(Claim(u.name, port, endpoint, "config" if option else "catalog", option, row))
     return out
@@ -352,7 +357,7 @@ def test_fix_suggests_a_config_option_with_a_checked_free_port():
 def test_fix_uses_the_claims_own_option_when_config_moved_it():
     units = [unit("ams/0", "1"), unit("anbox-stream-agent/0", "1")]
     claims = [
-        claim("ams/0", "443/tcp", source="config", option="port"),
+        claim("ams/0", "443/tcp", origin="config", option="port"),
         claim("anbox-stream-agent/0", "443/tcp"),
     ]
     [finding] = rules(check(build(units, claims)), "port-conflict")
@@ -618,7 +623,7 @@ def test_claims_of_unplaced_units_are_ignored():
 
 
 def test_too_many_pairs_are_collapsed_into_one_summary(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(checks, "PAIR_CAP", 3)
+    monkeypatch.setattr(port_conflict, "PAIR_CAP", 3)
     units = [unit(f"a/{i}", "0") for i in range(5)]
     claims = [claim(f"a/{i}", "1-65535/tcp") for i in range(5)]
     findings = check(build(units, claims)).findings
@@ -636,14 +641,14 @@ def test_adversarial_host_stays_bounded():
     units = [unit(f"a/{i}", "0") for i in range(n)]
     claims = [claim(f"a/{i}", "1-65535/tcp") for i in range(n)]
     conflicts = rules(check(build(units, claims)), "port-conflict")
-    assert len(conflicts) == checks.PAIR_CAP + 1
+    assert len(conflicts) == port_conflict.PAIR_CAP + 1
     assert f"{n * (n - 1) // 2} conflicting pairs" in conflicts[-1].message or any(
         f"{n * (n - 1) // 2} conflicting pairs" in f.message for f in conflicts
     )
 
 
 def test_uninvolved_claims_stay_out_of_the_summary(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(checks, "PAIR_CAP", 1)
+    monkeypatch.setattr(port_conflict, "PAIR_CAP", 1)
     units = [unit("a/0", "0"), unit("b/0", "0"), unit("c/0", "0"), unit("d/0", "0")]
     claims = [
         claim("a/0", "10-20/tcp"),
@@ -661,7 +666,7 @@ def test_uninvolved_claims_stay_out_of_the_summary(monkeypatch: pytest.MonkeyPat
 
 def test_required_port_missing_only_when_observed():
     units = [unit("ams/0", "1")]
-    claims = [claim("ams/0", "20002/tcp", source="observed")]
+    claims = [claim("ams/0", "20002/tcp", origin="observed")]
     [finding] = check(build(units, claims, observed=True)).findings
     assert finding.rule == "required-port-missing"
     assert finding.severity == "warning"
@@ -673,7 +678,7 @@ def test_required_port_missing_only_when_observed():
 
 def test_required_port_missing_from_relation_data():
     units = [unit("nats/0", "0")]
-    claims = [claim("nats/0", "8222/tcp", source="relation")]
+    claims = [claim("nats/0", "8222/tcp", origin="relation")]
     found = {f.rule for f in check(build(units, claims)).findings}
     assert found == {"required-port-missing", "uncatalogued-port"}
 
@@ -681,13 +686,13 @@ def test_required_port_missing_from_relation_data():
 def test_required_port_moved_by_config_counts_as_held():
     row = CATALOG.row_for("ams", P("8444/tcp"))
     units = [unit("ams/0", "1")]
-    claims = [claim("ams/0", "9444/tcp", source="observed", row=row)]
+    claims = [claim("ams/0", "9444/tcp", origin="observed", row=row)]
     assert check(build(units, claims, observed=True)).findings == ()
 
 
 def test_required_rows_are_matched_per_protocol():
     units = [unit("coturn/0", "1")]
-    claims = [claim("coturn/0", "5349/udp", source="observed")]
+    claims = [claim("coturn/0", "5349/udp", origin="observed")]
     deployment = build(units, claims, observed=True, exposed={"coturn": {"": everyone()}})
     [finding] = check(deployment).findings
     assert finding.rule == "required-port-missing"
@@ -702,9 +707,9 @@ def test_required_port_missing_skips_subordinates_and_unknown_charms():
 def test_uncatalogued_observed_port_is_info():
     units = [unit("ams/0", "1"), unit("mystery/0", "1")]
     claims = [
-        claim("ams/0", "8444/tcp", source="observed"),
-        claim("ams/0", "9999/tcp", source="observed"),
-        claim("mystery/0", "1234/tcp", source="observed"),  # not a catalogued charm: not judged
+        claim("ams/0", "8444/tcp", origin="observed"),
+        claim("ams/0", "9999/tcp", origin="observed"),
+        claim("mystery/0", "1234/tcp", origin="observed"),  # not a catalogued charm: not judged
     ]
     [finding] = check(build(units, claims, observed=True)).findings
     assert finding.rule == "uncatalogued-port"
@@ -715,14 +720,14 @@ def test_uncatalogued_observed_port_is_info():
 
 def test_declared_ports_are_not_uncatalogued():
     units = [unit("ams/0", "1")]
-    assert check(build(units, [claim("ams/0", "9999/tcp", source="declared")])).findings == ()
+    assert check(build(units, [claim("ams/0", "9999/tcp", origin="declared")])).findings == ()
 
 
 # -- report plumbing ---------------------------------------------------------------------------------------
 
 
 def test_source_problems_pass_through_in_order():
-    problem = Finding("invalid-port", "error", 'option port: invalid port "x"', units=("ams/0",))
+    problem = Problem('option port: invalid port "x"', units=("ams/0",))
     units = [unit("coturn/0", "1")]
     report = check(build(units, [], problems=(problem,)))
     assert [f.rule for f in report.findings] == ["invalid-port", "external-port-unexposed"]
@@ -800,7 +805,7 @@ def deployments(
         Unit(f"app{i % 3}/{i}", f"app{i % 3}", f"app{i % 3}", draw(st.sampled_from(hosts)))
         for i in range(n_units)
     ]
-    names = [u.name for u in units] + ["ghost/0"]
+    names = [u.key for u in units] + ["ghost/0"]
     claim_strategy = st.builds(
         Claim,
         unit=st.sampled_from(names),
@@ -879,21 +884,21 @@ def test_check_reports_exactly_the_oracles_pairs(deployment: Deployment, juju: J
 @FAST
 @given(deployments(ranges=nested_ranges(), one_host=True))
 def test_count_and_quick_reject_match_enumeration(deployment: Deployment):
-    index = checks._Index(deployment, CATALOG)
+    index = Index(deployment, CATALOG)
     for _, _, group in index.groups():
         order = sorted(group, key=lambda k: (k[1], k[2], k[0]))
-        keys = [checks._Key(start, end, unit, group[(unit, start, end)]) for unit, start, end in order]
-        listed = list(checks._overlapping(keys))
-        assert (checks._clashing_keys(group) is None) == (not listed)
-        assert checks._count_overlapping(keys) == len(listed)
-        involved = {(k.unit, k.port) for k in checks._involved(keys)}
+        keys = [sweep.Key(start, end, unit, group[(unit, start, end)]) for unit, start, end in order]
+        listed = list(sweep.overlapping(keys))
+        assert (sweep.clashing_keys(group) is None) == (not listed)
+        assert sweep.count_overlapping(keys) == len(listed)
+        involved = {(k.unit, k.port) for k in sweep.involved(keys)}
         assert involved == {(keys[i].unit, keys[i].port) for pair in listed for i in pair}
 
 
 @FAST
 @given(deployments(ranges=nested_ranges(), one_host=True), st.integers(1, 300), st.integers(1, 40))
 def test_free_range_is_free(deployment: Deployment, after: int, size: int):
-    index = checks._Index(deployment, CATALOG)
+    index = Index(deployment, CATALOG)
     host = Host("0", deployment.units[0].host.model)
     span = index.free_range(host, frozenset({"tcp", "udp"}), size, after)
     assert span is not None
@@ -920,11 +925,11 @@ def _lxd_status(exposed_endpoints: dict[str, object] | None) -> str:
 def test_status_cannot_see_endpoints_so_a_named_expose_only_warns():
     from anbox_cloud_ports.sources import load
 
-    named = load(_lxd_status({"public": {"expose-to-cidrs": ["0.0.0.0/0"]}}), source="status.json")
+    named = load(_lxd_status({"public": {"expose-to-cidrs": ["0.0.0.0/0"]}}), input="status.json")
     [leak] = [f for f in check(named).findings if f.rule == "internal-port-exposed"]
     assert (leak.severity, [str(p) for p in leak.ports]) == ("warning", ["8443/tcp"])
     assert "does not say on which endpoint" in leak.message
     assert "opened-ports --endpoints" in (leak.fix or "")
-    wildcard = load(_lxd_status(None), source="status.json")
+    wildcard = load(_lxd_status(None), input="status.json")
     [leak] = [f for f in check(wildcard).findings if f.rule == "internal-port-exposed"]
     assert leak.severity == "error"

@@ -66,7 +66,7 @@ def test_superscript_digit_port_option_is_a_port_range_error():
 
 def test_bundle_option_with_superscript_digit_is_not_a_traceback():
     """Found by fuzzing (a traceback from `anbox-ports check`); the bundle reader now turns it into a finding."""
-    deployment = load_bundle(BUNDLE_WITH.format(value="²"), source="bundle.yaml")
+    deployment = load_bundle(BUNDLE_WITH.format(value="²"), input="bundle.yaml")
     assert [f.rule for f in deployment.problems] == ["invalid-port"]
 
 
@@ -95,7 +95,7 @@ def test_bad_explicitly_tagged_scalar_is_an_input_error(text: str):
 def test_aliases_do_not_multiply_a_status_documents_units():
     text = grow_aliased_status(100)
     try:
-        deployment = load_status(text, source="status.yaml")
+        deployment = load_status(text, input="status.yaml")
     except InputError:
         return  # refusing aliases that multiply the document is a fix too
     # A real unit entry takes dozens of characters; ten per unit is generous.

@@ -21,9 +21,10 @@ import yaml
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.cli import main
-from anbox_cloud_ports.databag import PublishedClaim, RelatedUnit, deployment_from_units, encode_provider
+from anbox_cloud_ports.databag import PublishedClaim, RelatedUnit, encode_provider
 from anbox_cloud_ports.ports import PortRange
-from anbox_cloud_ports.report import report_json
+from anbox_cloud_ports.render.as_json import report_json
+from anbox_cloud_ports.sources.relation import deployment_from_units
 from tests.integration import juju_helpers as jh
 
 DATA = Path(__file__).parent / "data" / "juju"
@@ -65,7 +66,7 @@ def validator_report(status: dict[str, Any]) -> dict[str, Any]:
         ]
         databag = encode_provider(app.service, "charmed", MODEL_UUID, jh.machine_of(status, unit), claims)
         related.append((unit, app.name, {"ingress-address": "10.42.17.2", **databag}))
-    deployment = deployment_from_units(related, source="relation ports")
+    deployment = deployment_from_units(related, input="relation ports")
     return report_json(check(deployment))
 
 

@@ -5,25 +5,32 @@ from __future__ import annotations
 import ipaddress
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.deployment import Host
+from anbox_cloud_ports.catalog import Catalog, parse_profile
+from anbox_cloud_ports.checks import RULES_BY_ID as RULES
+from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.errors import InputError
-from anbox_cloud_ports.findings import RULES
-from anbox_cloud_ports.preflight import (
+from anbox_cloud_ports.findings import Finding
+from anbox_cloud_ports.model import Host
+from anbox_cloud_ports.sources.local_host import (
     Listener,
-    as_profile,
     hex_address,
     listening_sockets,
-    preflight,
-    select_rows,
+    local_host_deployment,
 )
 
 HOST = Host("test")
+
+
+def preflight(profile: str = "appliance", services: list[str] | None = None, **kwargs: Any) -> list[Finding]:
+    """What `anbox-ports preflight` reports: the engine's findings on this machine's deployment."""
+    return list(check(local_host_deployment(profile, services, **kwargs)).findings)
+
 
 TCP_HEADER = (
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
@@ -313,11 +320,11 @@ def test_unknown_service_and_profile_are_one_line_input_errors():
         preflight("juju", listeners=[])
 
 
-def test_as_profile_and_select_rows():
-    assert as_profile("charmed") == "charmed"
-    rows = select_rows(Catalog.builtin(), "charmed", ["lxd"])
+def test_parse_profile_and_select():
+    assert parse_profile("charmed") == "charmed"
+    rows = Catalog.builtin().select("charmed", ["lxd"])
     assert [(r.service, r.ports) for r in rows] == [("LXD", "8443"), ("LXD", "10000-11000")]
-    assert select_rows(Catalog.builtin(), "charmed", ["ams-lxd"]) == rows
+    assert Catalog.builtin().select("charmed", ["ams-lxd"]) == rows
 
 
 def test_preflight_reads_a_fixture_proc(tmp_path: Path):

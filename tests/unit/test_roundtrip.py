@@ -8,8 +8,8 @@ from ops import testing
 
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.charm import ServicePorts
-from anbox_cloud_ports.databag import deployment_from_units
-from anbox_cloud_ports.testing import expected_claims, fake_hook_tools
+from anbox_cloud_ports.charm.testing import expected_claims, fake_hook_tools
+from anbox_cloud_ports.sources.relation import deployment_from_units
 from tests.example_charm.src.charm import PortsExampleCharm
 
 SERVICES = [
@@ -31,7 +31,7 @@ def test_published_claims_are_the_opened_claims(service: str, profile: str) -> N
         out = ctx.run(ctx.on.install(), state)
         out = ctx.run(ctx.on.update_status(), out)
     databag = out.get_relation(ports.id).local_unit_data
-    deployment = deployment_from_units([("svc/2", "svc", databag)], source="relation ports", profile=profile)  # type: ignore[arg-type]
+    deployment = deployment_from_units([("svc/2", "svc", databag)], input="relation ports", profile=profile)  # type: ignore[arg-type]
     assert deployment.problems == ()
     assert {(c.port, c.endpoint) for c in deployment.claims} == set(tools.machine.opened("svc/2"))
     assert [u.host.machine for u in deployment.units] == ["4"]

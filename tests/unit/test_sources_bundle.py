@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 
 from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.deployment import Deployment, ExposeTarget
 from anbox_cloud_ports.errors import InputError
-from anbox_cloud_ports.findings import Location
+from anbox_cloud_ports.model import Deployment, ExposeTarget, Location
+from anbox_cloud_ports.names import charm_name
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.sources import (
     Kind,
-    charm_name,
     detect,
     load,
     load_bundle,
@@ -33,7 +32,7 @@ BUNDLES = DATA / "bundles"
 def bundle(
     text: str, *, source: str = "bundle.yaml", overlays: tuple[tuple[str, str], ...] = ()
 ) -> Deployment:
-    return load_bundle(textwrap.dedent(text), source=source, overlays=overlays)
+    return load_bundle(textwrap.dedent(text), input=source, overlays=overlays)
 
 
 def hosts(deployment: Deployment) -> dict[str, str]:
@@ -99,7 +98,7 @@ def test_placement_grammar_refuses_what_juju_refuses(text: str):
 def test_juju_documentation_example():
     """`wordpress/0 wordpress/1 lxd:0 kvm:new`: hulk-smash, hulk-smash, new container, KVM on new machines."""
     deployment = load_bundle(
-        (BUNDLES / "juju-doc-placement.yaml").read_text(), source="juju-doc-placement.yaml"
+        (BUNDLES / "juju-doc-placement.yaml").read_text(), input="juju-doc-placement.yaml"
     )
     assert hosts(deployment) == {
         "wordpress/0": "0",
@@ -222,7 +221,7 @@ def test_unquoted_integer_machine_keys_and_placements():
 
 
 def test_unit_locations_point_at_their_placement_line():
-    deployment = load_bundle((BUNDLES / "juju-doc-placement.yaml").read_text(), source="doc.yaml")
+    deployment = load_bundle((BUNDLES / "juju-doc-placement.yaml").read_text(), input="doc.yaml")
     where = {unit.name: unit.location for unit in deployment.units}
     assert where["mysql/0"] == Location("doc.yaml", 18)
     assert where["mysql/3"] == Location("doc.yaml", 21)
@@ -231,7 +230,7 @@ def test_unit_locations_point_at_their_placement_line():
 
 
 def test_kubernetes_bundle_units_are_pods():
-    deployment = load_bundle((BUNDLES / "kubernetes-bundle.yaml").read_text(), source="k8s.yaml")
+    deployment = load_bundle((BUNDLES / "kubernetes-bundle.yaml").read_text(), input="k8s.yaml")
     assert hosts(deployment) == {
         "nats/0": "nats/0",
         "nats/1": "nats/1",
@@ -253,7 +252,7 @@ def test_kubernetes_bundle_with_machines_is_refused():
 
 
 def test_legacy_services_key():
-    deployment = load_bundle((BUNDLES / "legacy-services.yaml").read_text(), source="legacy.yaml")
+    deployment = load_bundle((BUNDLES / "legacy-services.yaml").read_text(), input="legacy.yaml")
     assert hosts(deployment) == {"ams/0": "0", "ams/1": "1", "lxd/0": "0"}
     assert deployment.applications["lxd"].charm == "ams-lxd"
 
@@ -262,7 +261,7 @@ def test_legacy_services_key():
 
 
 def test_subordinates_live_on_each_principal_unit():
-    deployment = load_bundle((BUNDLES / "anbox-hulk-smashed.yaml").read_text(), source="lab.yaml")
+    deployment = load_bundle((BUNDLES / "anbox-hulk-smashed.yaml").read_text(), input="lab.yaml")
     placed = hosts(deployment)
     assert placed["telegraf/0"] == placed["ams/0"] == "0"
     assert placed["telegraf/1"] == placed["lxd/0"] == "1"
@@ -320,16 +319,16 @@ def test_subordinate_related_only_to_a_saas_has_no_units():
 
 
 def test_claims_are_catalog_defaults_or_moved_by_options():
-    deployment = load_bundle((BUNDLES / "anbox-hulk-smashed.yaml").read_text(), source="lab.yaml")
+    deployment = load_bundle((BUNDLES / "anbox-hulk-smashed.yaml").read_text(), input="lab.yaml")
     claims = {(c.unit, str(c.port)): c for c in deployment.claims}
     moved = claims[("ams/0", "8445/tcp")]
-    assert (moved.source, moved.option, moved.endpoint) == ("config", "port", "")
+    assert (moved.origin, moved.option, moved.endpoint) == ("config", "port", "")
     assert moved.location == Location("lab.yaml", 13)
     assert claims[("ams/0", "20003/tcp")].option == "prometheus_target_port"
     assert claims[("nats/0", "4223/tcp")].option == "client-port"
     assert {p for (u, p) in claims if u == "lxd/0"} == {"8443/tcp", "20000-21000/tcp", "20000-21000/udp"}
     default = claims[("anbox-stream-agent/0", "443/tcp")]
-    assert (default.source, default.option) == ("catalog", None)
+    assert (default.origin, default.option) == ("catalog", None)
     assert default.row is not None
     assert default.row.service == "Anbox Stream Agent"
     assert claims[("anbox-stream-gateway-lb/0", "443/tcp")].row.service == "HAProxy"  # type: ignore[union-attr]
@@ -339,7 +338,7 @@ def test_claims_are_catalog_defaults_or_moved_by_options():
 
 
 def test_values_that_cannot_be_ports_are_findings_and_defaults_stay():
-    deployment = load_bundle((BUNDLES / "anbox-bad-options.yaml").read_text(), source="bad.yaml")
+    deployment = load_bundle((BUNDLES / "anbox-bad-options.yaml").read_text(), input="bad.yaml")
     findings = {f.units: f for f in deployment.problems}
     assert {f.rule for f in deployment.problems} == {"invalid-port"}
     assert {f.severity for f in deployment.problems} == {"error"}
@@ -347,8 +346,14 @@ def test_values_that_cannot_be_ports_are_findings_and_defaults_stay():
     assert "70000" in findings[("ams/0",)].message
     assert findings[("lxd/0",)].location == Location("bad.yaml", 17)
     assert "10000 - 110000" in findings[("lxd/0",)].message
-    assert '"11000-10000": expected a port number' in findings[("nats/0",)].message
-    ports = {(c.unit, str(c.port), c.source) for c in deployment.claims}
+    assert (
+        'client-port="11000-10000": must be a single port 1-65535, not a range'
+        in findings[("nats/0",)].message
+    )
+    assert findings[("nats/0",)].fix == (
+        "set applications.nats.options.client-port to a port number 1-65535 (the catalog default is 4222)"
+    )
+    ports = {(c.unit, str(c.port), c.origin) for c in deployment.claims}
     assert ("ams/0", "8444/tcp", "catalog") in ports
     assert ("lxd/0", "10000-11000/udp", "catalog") in ports
     assert ("nats/0", "4222/tcp", "catalog") in ports
@@ -374,12 +379,12 @@ def test_an_extended_catalog_and_the_appliance_profile():
     extra = CatalogRow("charmed", "Grafana", ("grafana",), "3000", "TCP", False, "no", "Dashboards")
     deployment = load_bundle(
         "applications:\n  grafana: {charm: grafana, num_units: 1}\n",
-        source="g.yaml",
+        input="g.yaml",
         catalog=Catalog.builtin().extend([extra]),
     )
     assert [str(c.port) for c in deployment.claims] == ["3000/tcp"]
     appliance = load_bundle(
-        "applications:\n  nats: {charm: nats, num_units: 1}\n", source="n.yaml", profile="appliance"
+        "applications:\n  nats: {charm: nats, num_units: 1}\n", input="n.yaml", profile="appliance"
     )
     assert [str(c.port) for c in appliance.claims] == ["4004/tcp"]
     assert appliance.profile == "appliance"
@@ -403,7 +408,7 @@ def test_expose_true_is_the_wildcard_to_everyone():
 def test_exposed_endpoints_from_an_overlay():
     base = (DATA.parent.parent.parent / "lib/anbox_cloud_ports/data/anbox-cloud.yaml").read_text()
     overlay = (BUNDLES / "anbox-overlay-endpoints.yaml").read_text()
-    deployment = load_bundle(base, source="anbox-cloud.yaml", overlays=[(overlay, "overlay.yaml")])
+    deployment = load_bundle(base, input="anbox-cloud.yaml", overlays=[(overlay, "overlay.yaml")])
     exposed = deployment.applications["lxd"].exposed
     assert dict(exposed) == {
         "instance-ports": ExposeTarget(cidrs=("192.0.2.0/24",)),
@@ -477,7 +482,7 @@ applications:
       prometheus_target_port: 20004
   dashboard:
 """
-    deployment = load_bundle(BASE, source="base.yaml", overlays=[(overlay, "ov.yaml")])
+    deployment = load_bundle(BASE, input="base.yaml", overlays=[(overlay, "ov.yaml")])
     ams = {str(c.port): c for c in deployment.claims if c.unit == "ams/0"}
     assert set(ams) == {"8444/tcp", "20004/tcp"}  # port back to its default, the other moved again
     assert ams["20004/tcp"].location == Location("ov.yaml", 6)
@@ -493,7 +498,7 @@ applications:
 relations:
   - [nats, ams]
 """
-    deployment = load_bundle(BASE, source="base.yaml", overlays=[(overlay, "ov.yaml")])
+    deployment = load_bundle(BASE, input="base.yaml", overlays=[(overlay, "ov.yaml")])
     assert hosts(deployment) == {
         "ams/0": "0",
         "lxd/0": "1",
@@ -513,14 +518,14 @@ applications:
   lxd: {to: []}
   dashboard: {to: []}
 """
-    deployment = load_bundle(BASE, source="base.yaml", overlays=[(overlay, "ov.yaml")])
+    deployment = load_bundle(BASE, input="base.yaml", overlays=[(overlay, "ov.yaml")])
     assert hosts(deployment) == {"ams/0": "0", "dashboard/0": "1", "lxd/0": "2"}
 
 
 def test_overlay_that_leaves_a_placement_dangling_is_refused():
     overlay = "machines: {}\n"
     with pytest.raises(InputError, match=r'placement "0" refers to a machine not defined in this bundle'):
-        load_bundle(BASE, source="base.yaml", overlays=[(overlay, "ov.yaml")])
+        load_bundle(BASE, input="base.yaml", overlays=[(overlay, "ov.yaml")])
 
 
 def test_overlay_document_in_the_same_file_and_an_empty_one():
@@ -531,7 +536,7 @@ def test_overlay_document_in_the_same_file_and_an_empty_one():
 def test_status_dump_cannot_take_overlays():
     status = (DATA / "status" / "anbox-status.yaml").read_text()
     with pytest.raises(InputError, match="overlays apply to bundles"):
-        load(status, source="status.yaml", overlays=[("applications: {}\n", "ov.yaml")])
+        load(status, input="status.yaml", overlays=[("applications: {}\n", "ov.yaml")])
 
 
 # -- verification ------------------------------------------------------------------------------
@@ -641,7 +646,7 @@ def test_reference_layout():
 @pytest.mark.parametrize("name", ["anbox-cloud-core.yaml", "anbox-cloud.yaml"])
 def test_documented_layouts_load_cleanly(name: str):
     text = resources.files("anbox_cloud_ports.data").joinpath(name).read_text(encoding="utf-8")
-    deployment = load(text, source=name)
+    deployment = load(text, input=name)
     assert deployment.problems == ()
     assert deployment.unchecked == ("ca",)
     assert hosts(deployment)["ams/0"] == "0"
@@ -651,37 +656,37 @@ def test_documented_layouts_load_cleanly(name: str):
 
 def test_load_detects_bundles_and_status_and_bytes():
     text = (BUNDLES / "juju-doc-placement.yaml").read_bytes()
-    assert not load(text, source="b.yaml").observed
-    assert load((DATA / "status" / "anbox-status.json").read_bytes(), source="s.json").observed
-    assert load(b"\xef\xbb\xbf" + text, source="bom.yaml").units  # a UTF-8 byte order mark is fine
+    assert not load(text, input="b.yaml").observed
+    assert load((DATA / "status" / "anbox-status.json").read_bytes(), input="s.json").observed
+    assert load(b"\xef\xbb\xbf" + text, input="bom.yaml").units  # a UTF-8 byte order mark is fine
     utf16 = "\ufeff".encode("utf-16-le") + text.decode().encode("utf-16-le")
-    assert len(load(utf16, source="utf16.yaml").units) == 7
+    assert len(load(utf16, input="utf16.yaml").units) == 7
     with pytest.raises(InputError, match="not a juju status document"):
-        load_status(text, source="b.yaml")
+        load_status(text, input="b.yaml")
 
 
 def test_new_input_kinds_register_before_the_bundle_catch_all():
     def read(parsed, overlays, catalog, profile):  # type: ignore[no-untyped-def]
-        return Deployment(input=parsed.source, applications={}, units=(), claims=())
+        return Deployment(input=parsed.input, applications={}, units=(), claims=())
 
     kind = Kind("marker", lambda doc: isinstance(doc, dict) and "marker" in doc, read)
     register(kind)
     try:
         assert detect.KINDS[-1].name == "bundle"
-        assert load("marker: 1\n", source="m.yaml").input == "m.yaml"
+        assert load("marker: 1\n", input="m.yaml").input == "m.yaml"
     finally:
         detect.KINDS.remove(kind)
 
 
 def test_a_status_dump_is_not_a_bundle():
     with pytest.raises(InputError, match="juju status document, not a bundle"):
-        load_bundle((DATA / "status" / "anbox-status.yaml").read_text(), source="s.yaml")
+        load_bundle((DATA / "status" / "anbox-status.yaml").read_text(), input="s.yaml")
 
 
 def test_subordinate_units_are_bounded_too(monkeypatch: pytest.MonkeyPatch):
-    from anbox_cloud_ports.sources import bundle as bundle_module
+    from anbox_cloud_ports.sources.bundle import build as build_module
 
-    monkeypatch.setattr(bundle_module, "MAX_PLACED_UNITS", 5)
+    monkeypatch.setattr(build_module, "MAX_PLACED_UNITS", 5)
     with pytest.raises(InputError, match="with its subordinates the bundle places 6 units"):
         bundle(
             """

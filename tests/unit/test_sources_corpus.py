@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from anbox_cloud_ports.deployment import Deployment, ExposeTarget
 from anbox_cloud_ports.errors import InputError
+from anbox_cloud_ports.model import Deployment, ExposeTarget
 from anbox_cloud_ports.sources import load
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -43,7 +43,7 @@ VERDICTS: dict[str, tuple[int, int] | str] = {
 
 def read(name: str) -> Deployment:
     path = next(p for p in FILES if p.name == name)
-    return load(path.read_bytes(), source=name)
+    return load(path.read_bytes(), input=name)
 
 
 def placed(deployment: Deployment) -> dict[str, str]:
@@ -59,13 +59,13 @@ def test_read_or_refused_with_jujus_reason(path: Path):
     verdict = VERDICTS[path.name]
     if isinstance(verdict, str):
         with pytest.raises(InputError) as info:
-            load(path.read_bytes(), source=path.name)
+            load(path.read_bytes(), input=path.name)
         message = str(info.value)
         assert message.startswith(path.name)
         assert verdict in message
         assert len(message.splitlines()) == 1
         return
-    deployment = load(path.read_bytes(), source=path.name)
+    deployment = load(path.read_bytes(), input=path.name)
     assert (len(deployment.hosts()), len(deployment.units)) == verdict
     assert deployment.observed == (path.parent.name == "status")
     assert len({u.name for u in deployment.units}) == len(deployment.units)
@@ -78,7 +78,7 @@ def test_read_or_refused_with_jujus_reason(path: Path):
 )
 def test_judged_by_the_engine(path: Path):
     checks = pytest.importorskip("anbox_cloud_ports.checks")
-    checks.check(load(path.read_bytes(), source=path.name))
+    checks.check(load(path.read_bytes(), input=path.name))
 
 
 # -- bundles -----------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_openstack_base_with_the_virt_overlay():
         / "bundles"
         / "openstack-charmers_openstack-bundles_stable_overlays_openstack-base-virt-overlay.yaml"
     )
-    deployment = load(base.read_text(), source=base.name, overlays=[(overlay.read_text(), overlay.name)])
+    deployment = load(base.read_text(), input=base.name, overlays=[(overlay.read_text(), overlay.name)])
     principals = [u for u in deployment.units if not u.subordinate]
     # `machines: {}` and `to: []`: every principal unit on a machine of its own
     assert len(principals) == len({u.host for u in principals}) == 25

@@ -78,10 +78,16 @@ REFUSED: dict[str, str] = {
 
 # file -> (units the invalid-port findings name, a phrase of the finding): usable inputs
 FINDINGS: dict[str, tuple[set[tuple[str, ...]], str]] = {
-    "option-port-70000.yaml": ({("ams/0",)}, 'option port: invalid port "70000": port 70000 is out of range'),
-    "option-range-reversed.yaml": ({("lxd/0",)}, "start is greater than end"),
-    "option-range-spaced.yaml": ({("lxd/0",)}, 'invalid port range "10000 - 110000'),
-    "option-port-list.yaml": ({("nats/0",)}, "option client-port: invalid port"),
+    "option-port-70000.yaml": ({("ams/0",)}, "port=70000: must be a port number 1-65535"),
+    "option-range-reversed.yaml": (
+        {("lxd/0",)},
+        "must be a port range <from>-<to> with <from> not above <to>",
+    ),
+    "option-range-spaced.yaml": (
+        {("lxd/0",)},
+        'exposed_instance_ports="10000 - 110000": must be a port range',
+    ),
+    "option-port-list.yaml": ({("nats/0",)}, 'client-port="[4222, 4223]": must be a port number 1-65535'),
     "status-open-port-junk.json": ({("nats/0",)}, 'unknown protocol "sctp"'),
 }
 
@@ -95,17 +101,17 @@ def test_there_are_more_than_thirty_malformed_inputs_and_each_has_an_expectation
 @pytest.mark.parametrize("name", sorted(REFUSED))
 def test_refused_with_one_line_naming_the_file(name: str):
     with pytest.raises(InputError) as info:
-        load((MALFORMED / name).read_bytes(), source=name)
+        load((MALFORMED / name).read_bytes(), input=name)
     message = str(info.value)
     assert message.startswith(name)
     assert len(message.splitlines()) == 1
     assert REFUSED[name] in message
-    assert info.value.source == name
+    assert info.value.input == name
 
 
 @pytest.mark.parametrize("name", sorted(FINDINGS))
 def test_usable_but_wrong_inputs_are_findings(name: str):
-    deployment = load((MALFORMED / name).read_bytes(), source=name)
+    deployment = load((MALFORMED / name).read_bytes(), input=name)
     units, phrase = FINDINGS[name]
     assert {f.units for f in deployment.problems} == units
     assert {f.rule for f in deployment.problems} == {"invalid-port"}
@@ -121,7 +127,7 @@ def test_a_bomb_is_refused_quickly():
 
     start = time.perf_counter()
     with pytest.raises(InputError):
-        load((MALFORMED / "billion-laughs.yaml").read_bytes(), source="bomb.yaml")
+        load((MALFORMED / "billion-laughs.yaml").read_bytes(), input="bomb.yaml")
     assert time.perf_counter() - start < 2
 
 
@@ -129,12 +135,12 @@ def test_oversized_input_is_refused_before_parsing():
     from anbox_cloud_ports.sources import yamlload
 
     with pytest.raises(InputError, match="larger than"):
-        load("a: b\n" * (yamlload.MAX_BYTES // 5 + 1), source="big.yaml")
+        load("a: b\n" * (yamlload.MAX_BYTES // 5 + 1), input="big.yaml")
 
 
 def test_surrogates_in_text_are_refused():
     with pytest.raises(InputError, match=r"^surrogates\.yaml: not valid text"):
-        load("applications:\n  \ud800: {}\n", source="surrogates.yaml")
+        load("applications:\n  \ud800: {}\n", input="surrogates.yaml")
 
 
 # -- random inputs ------------------------------------------------------------------------------
@@ -212,7 +218,7 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 def _only_input_errors(text: str | bytes, overlays: list[tuple[str, str]] | None = None) -> None:
     try:
-        deployment = load(text, source="random.yaml", overlays=overlays or [])
+        deployment = load(text, input="random.yaml", overlays=overlays or [])
     except InputError as err:
         message = str(err)
     else:
@@ -250,7 +256,7 @@ def test_random_bundles_with_overlays_place_every_unit_once(
     texts = [(yaml.safe_dump(overlay), f"overlay{i}.yaml") for i, overlay in enumerate(overlays)]
     _only_input_errors(yaml.safe_dump(base), texts)
     try:
-        deployment = load_bundle(yaml.safe_dump(base), source="random.yaml", overlays=texts)
+        deployment = load_bundle(yaml.safe_dump(base), input="random.yaml", overlays=texts)
     except InputError:
         return
     counts = {name: 0 for name in deployment.applications}
@@ -262,14 +268,14 @@ def test_random_bundles_with_overlays_place_every_unit_once(
 
 def test_hostile_names_and_values_stay_on_one_line():
     text = 'applications:\n  "a\\nb\\u2028c":\n    charm: nats\n    num_units: 1\n    options: {client-port: "1\\n2"}\n'
-    deployment = load(text, source="names.yaml")
+    deployment = load(text, input="names.yaml")
     [finding] = deployment.problems
     assert len(finding.message.splitlines()) == 1
     assert finding.fix is not None
     assert len(finding.fix.splitlines()) == 1
     with pytest.raises(InputError) as info:
-        load('applications:\n  "x\\ny": {charm: ams, num_units: 1, to: ["9"]}\n', source="names.yaml")
+        load('applications:\n  "x\\ny": {charm: ams, num_units: 1, to: ["9"]}\n', input="names.yaml")
     assert len(str(info.value).splitlines()) == 1
     status = 'model: {name: m}\napplications:\n  a:\n    charm: nats\n    units:\n      "a/0\\u2029": {machine: "0", open-ports: ["x\\ny"]}\n'
-    [finding] = load(status, source="s.yaml").problems
+    [finding] = load(status, input="s.yaml").problems
     assert len(finding.message.splitlines()) == 1

@@ -11,9 +11,8 @@ import yaml
 
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.databag import PublishedClaim, encode_provider
-from anbox_cloud_ports.deployment import Host
 from anbox_cloud_ports.errors import InputError
-from anbox_cloud_ports.findings import Location
+from anbox_cloud_ports.model import Host, Location
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.sources.show_unit import load_show_unit, looks_like_show_unit
 
@@ -87,7 +86,7 @@ def validator_dump() -> dict[str, Any]:
 
 
 def test_a_validator_dump_becomes_the_related_units():
-    deployment = load_show_unit(validator_dump(), source="dump.json")
+    deployment = load_show_unit(validator_dump(), input="dump.json")
     assert deployment.input == "dump.json"
     assert deployment.observed
     assert [u.name for u in deployment.units] == ["ams/0", "ams/1", "nats/0"]
@@ -100,8 +99,8 @@ def test_a_validator_dump_becomes_the_related_units():
 
 def test_the_yaml_format_reads_the_same():
     text = yaml.safe_dump(validator_dump())
-    from_yaml = load_show_unit(yaml.safe_load(text), source="dump.yaml")
-    from_json = load_show_unit(json.loads(json.dumps(validator_dump())), source="dump.yaml")
+    from_yaml = load_show_unit(yaml.safe_load(text), input="dump.yaml")
+    from_json = load_show_unit(json.loads(json.dumps(validator_dump())), input="dump.yaml")
     assert from_yaml == from_json
 
 
@@ -112,7 +111,7 @@ def test_one_bad_unit_is_a_finding_pointing_at_the_file():
     related["ams/3"] = {"in-scope": True, "data": juju_keys()}
     related["ams/4"] = {"in-scope": True, "data": ["not", "a", "mapping"]}
     related["ams/5"] = "not a record"
-    deployment = load_show_unit(dump, source="dump.json")
+    deployment = load_show_unit(dump, input="dump.json")
     assert [u.name for u in deployment.units] == ["ams/0", "nats/0"]
     by_unit = {p.units[0]: p for p in deployment.problems}
     assert by_unit["ams/1"].severity == "error"
@@ -126,7 +125,7 @@ def test_conflicts_in_a_dump_are_found():
     dump = validator_dump()
     related = dump["anbox-cloud-ports/0"]["relation-info"][0]["related-units"]
     related["lxd/0"] = {"in-scope": True, "data": published("ams-lxd", "1", "8444/tcp")}
-    findings = check(load_show_unit(dump, source="dump.json")).findings
+    findings = check(load_show_unit(dump, input="dump.json")).findings
     conflicts = [f for f in findings if f.rule == "port-conflict"]
     assert conflicts
     assert set(conflicts[0].units) == {"ams/0", "lxd/0"}
@@ -137,8 +136,8 @@ def test_a_differently_named_endpoint_is_found_by_its_data():
     for entry in dump["anbox-cloud-ports/0"]["relation-info"]:
         if entry["endpoint"] == "ports":
             entry["endpoint"] = "anbox-ports"
-    assert [u.name for u in load_show_unit(dump, source="d").units] == ["ams/0", "ams/1", "nats/0"]
-    explicit = load_show_unit(dump, source="d", endpoint="anbox-ports")
+    assert [u.name for u in load_show_unit(dump, input="d").units] == ["ams/0", "ams/1", "nats/0"]
+    explicit = load_show_unit(dump, input="d", endpoint="anbox-ports")
     assert [u.name for u in explicit.units] == ["ams/0", "ams/1", "nats/0"]
 
 
@@ -161,7 +160,7 @@ def test_dumps_of_provider_units_read_their_own_databags():
         }
         for name, machine in (("ams/0", "1"), ("ams/1", "2"))
     }
-    deployment = load_show_unit(dump, source="ams.yaml")
+    deployment = load_show_unit(dump, input="ams.yaml")
     assert [u.name for u in deployment.units] == ["ams/0", "ams/1"]
     assert deployment.problems == ()
 
@@ -169,13 +168,13 @@ def test_dumps_of_provider_units_read_their_own_databags():
 def test_several_validator_units_show_each_provider_once():
     dump = validator_dump()
     dump["anbox-cloud-ports/1"] = copy.deepcopy(dump["anbox-cloud-ports/0"])
-    deployment = load_show_unit(dump, source="d")
+    deployment = load_show_unit(dump, input="d")
     assert [u.name for u in deployment.units] == ["ams/0", "ams/1", "nats/0"]
 
 
 def test_a_unit_without_relations_gives_an_empty_deployment():
     dump = {"anbox-cloud-ports/0": {"machine": "0", "opened-ports": [], "charm": "ch:x", "leader": True}}
-    deployment = load_show_unit(dump, source="d")
+    deployment = load_show_unit(dump, input="d")
     assert deployment.units == ()
     assert deployment.problems == ()
 
@@ -193,7 +192,7 @@ def test_a_unit_without_relations_gives_an_empty_deployment():
 )
 def test_a_malformed_dump_is_unusable_input(dump: dict[str, Any], where: str):
     with pytest.raises(InputError) as raised:
-        load_show_unit(dump, source="bad.json")
+        load_show_unit(dump, input="bad.json")
     assert raised.value.where is not None
     assert where in raised.value.where
     assert str(raised.value).startswith("bad.json: ")
@@ -201,7 +200,7 @@ def test_a_malformed_dump_is_unusable_input(dump: dict[str, Any], where: str):
 
 def test_something_else_is_not_a_show_unit_dump():
     with pytest.raises(InputError, match="not a `juju show-unit` dump"):
-        load_show_unit({"applications": {}}, source="status.json")
+        load_show_unit({"applications": {}}, input="status.json")
 
 
 @pytest.mark.parametrize(

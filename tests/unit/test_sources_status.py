@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anbox_cloud_ports.deployment import Deployment, ExposeTarget
 from anbox_cloud_ports.errors import InputError
-from anbox_cloud_ports.findings import Location
+from anbox_cloud_ports.model import Deployment, ExposeTarget, Location
 from anbox_cloud_ports.sources import load, load_status
 
 STATUS = Path(__file__).parent / "data" / "status"
@@ -27,7 +26,7 @@ def ports(deployment: Deployment, unit: str) -> set[str]:
 @pytest.fixture(params=["anbox-status.json", "anbox-status.yaml"])
 def anbox(request: pytest.FixtureRequest) -> Deployment:
     name: str = request.param
-    return load_status((STATUS / name).read_bytes(), source=name)
+    return load_status((STATUS / name).read_bytes(), input=name)
 
 
 def test_units_sit_on_machines_and_containers(anbox: Deployment):
@@ -52,7 +51,7 @@ def test_open_ports_become_observed_claims(anbox: Deployment):
     assert ports(anbox, "lxd/0") == {"8443/tcp", "10000-11000/tcp", "10000-11000/udp"}
     assert ports(anbox, "telegraf/0") == {"9103/tcp"}
     claim = next(c for c in anbox.claims if c.unit == "anbox-stream-gateway-lb/0" and c.port.start == 443)
-    assert (claim.source, claim.endpoint, claim.option) == ("observed", "", None)
+    assert (claim.origin, claim.endpoint, claim.option) == ("observed", "", None)
     assert claim.row is not None
     assert claim.row.service == "HAProxy"
     assert next(c for c in anbox.claims if c.unit == "telegraf/0").row is None
@@ -94,10 +93,10 @@ def test_charms_and_unchecked_applications(anbox: Deployment):
 
 
 def test_json_locations_come_from_the_text():
-    deployment = load_status((STATUS / "anbox-status.json").read_text(), source="s.json")
+    deployment = load_status((STATUS / "anbox-status.json").read_text(), input="s.json")
     assert {u.location for u in deployment.units} == {Location("s.json", 1)}  # juju prints one line
     pretty = json.dumps(json.loads((STATUS / "anbox-status.json").read_text()), indent=2)
-    deployment = load_status(pretty, source="p.json")
+    deployment = load_status(pretty, input="p.json")
     lines = pretty.splitlines()
     for unit in deployment.units:
         assert unit.location is not None
@@ -107,7 +106,7 @@ def test_json_locations_come_from_the_text():
 
 def test_yaml_locations_are_exact():
     text = (STATUS / "anbox-status.yaml").read_text()
-    deployment = load_status(text, source="s.yaml")
+    deployment = load_status(text, input="s.yaml")
     lines = text.splitlines()
     for unit in deployment.units:
         assert unit.location is not None
@@ -120,12 +119,12 @@ def test_charm_url_without_charm_name():
     document = yaml.safe_load((STATUS / "anbox-status.yaml").read_text())
     for app in document["applications"].values():
         app.pop("charm-name", None)
-    deployment = load(yaml.safe_dump(document), source="old.yaml")
+    deployment = load(yaml.safe_dump(document), input="old.yaml")
     assert deployment.applications["anbox-stream-gateway-lb"].charm == "haproxy"
 
 
 def test_kubernetes_units_are_hosts_of_their_own():
-    deployment = load((STATUS / "kubernetes-status.yaml").read_text(), source="k8s.yaml")
+    deployment = load((STATUS / "kubernetes-status.yaml").read_text(), input="k8s.yaml")
     assert by_unit(deployment) == {"nats/0": "nats/0", "nats/1": "nats/1"}
     assert ports(deployment, "nats/0") == ports(deployment, "nats/1") == {"4222/tcp"}
     assert deployment.unchecked == ("nats",)  # nats-k8s is not a catalog charm
@@ -145,7 +144,7 @@ services:
         machine: "0"
         open-ports: [4222/tcp]
 """
-    deployment = load(text, source="juju1.yaml")
+    deployment = load(text, input="juju1.yaml")
     assert by_unit(deployment) == {"nats/0": "0"}
     assert ports(deployment, "nats/0") == {"4222/tcp"}
 
@@ -161,7 +160,7 @@ applications:
       ams/0: {status-error: cannot get unit status}
       ams/1: {machine: 3, open-ports: [8444/tcp]}
 """
-    deployment = load(text, source="err.yaml")
+    deployment = load(text, input="err.yaml")
     assert by_unit(deployment) == {"ams/0": "ams/0", "ams/1": "3"}
 
 
@@ -189,6 +188,6 @@ applications:
 )
 def test_wrong_shapes_are_refused(text: str, expected: str):
     with pytest.raises(InputError) as info:
-        load(text, source="bad.yaml")
+        load(text, input="bad.yaml")
     assert expected in str(info.value)
     assert str(info.value).startswith("bad.yaml")

@@ -8,8 +8,8 @@ from ops import testing
 
 from anbox_cloud_ports.catalog import PROFILES, Catalog
 from anbox_cloud_ports.charm import PortConflictError
+from anbox_cloud_ports.charm.testing import FakeHookTools, FakeMachine, expected_claims, fake_hook_tools
 from anbox_cloud_ports.ports import PortRange
-from anbox_cloud_ports.testing import FakeHookTools, FakeMachine, expected_claims, fake_hook_tools
 from tests.example_charm.src.charm import PortsExampleCharm
 
 

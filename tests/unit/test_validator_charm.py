@@ -12,10 +12,12 @@ from collections.abc import Iterable, Mapping
 import pytest
 from ops import testing
 
-from anbox_cloud_ports import checks, report
+from anbox_cloud_ports import checks
 from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.databag import PublishedClaim, deployment_from_units, encode_provider
+from anbox_cloud_ports.databag import PublishedClaim, encode_provider
 from anbox_cloud_ports.ports import PortRange
+from anbox_cloud_ports.render.as_json import report_json
+from anbox_cloud_ports.sources.relation import deployment_from_units
 from charm import AnboxCloudPortsCharm
 
 MODEL = "5d0c52b4-8f8b-4d3a-9a3e-1f6c7b2d9e01"
@@ -229,7 +231,7 @@ def test_check_action_returns_the_cli_json_document(ctx: testing.Context[AnboxCl
         for r in relations
         for n, data in r.remote_units_data.items()
     ]
-    expected = report.report_json(checks.check(deployment_from_units(units, source="relation ports")))
+    expected = report_json(checks.check(deployment_from_units(units, input="relation ports")))
     assert document == expected
 
 

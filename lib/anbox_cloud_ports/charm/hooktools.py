@@ -1,7 +1,7 @@
 """The narrow seam between a charm and Juju's port hook tools: `opened-ports`, `open-port`, `close-port`.
 
 ops cannot be that seam: `Unit.opened_ports` truncates a range to its first port and knows no endpoints,
-and `ops.hookcmds.opened_ports(endpoints=True)` mangles `"80/tcp (ep1, ep2)"` (DESIGN fact 3). So this
+and `ops.hookcmds.opened_ports(endpoints=True)` mangles `"80/tcp (ep1, ep2)"` (docs/juju-facts.md#ops-ports-limits). So this
 module speaks the three tools itself, through argument lists built only from a PortRange (re-rendered by
 `str()`) and endpoint names checked against Juju's grammar: nothing a user typed reaches a tool verbatim.
 
@@ -92,7 +92,7 @@ class PortConflictError(ops.ModelError):
 class HookTools(typing.Protocol):
     """Juju's three port hook tools, as the charm library needs them.
 
-    Implementations: `SubprocessHookTools` (the real tools) and `anbox_cloud_ports.testing.FakeHookTools`
+    Implementations: `SubprocessHookTools` (the real tools) and `anbox_cloud_ports.charm.testing.FakeHookTools`
     (an in-memory double applying Juju's rules). Both raise `PortConflictError` for a conflict Juju
     reports and `ops.ModelError` for any other failure.
     """
@@ -147,7 +147,7 @@ def port_argv(verb: Verb, port: PortRange, endpoints: Sequence[str]) -> list[str
     """The argument list for one open-port/close-port call; the range is re-rendered, names are checked.
 
     Syntax from jujuc ports.go: `[--endpoints a,b] <port>[/<protocol>] | <from>-<to>[/<protocol>] | icmp`;
-    no `--endpoints` targets the wildcard endpoint `""` (DESIGN fact 1).
+    no `--endpoints` targets the wildcard endpoint `""` (docs/juju-facts.md#port-syntax).
     """
     if verb not in ("open-port", "close-port"):
         raise ValueError(f"unknown port hook tool {verb!r}")
@@ -164,7 +164,7 @@ def port_argv(verb: Verb, port: PortRange, endpoints: Sequence[str]) -> list[str
 # -- opened-ports output -------------------------------------------------------------------------
 
 # One entry of `opened-ports --endpoints`: jujuc opened-ports.go prints `fmt.Sprintf("%s (%s)", pr,
-# endpointDescr)` where endpointDescr is `*` or the sorted names joined with ", " (DESIGN fact 2).
+# endpointDescr)` where endpointDescr is `*` or the sorted names joined with ", " (docs/juju-facts.md#opened-ports-output).
 _ENTRY = re.compile(r"\s*(?P<port>[^\s()]+)(?:\s*\((?P<endpoints>[^()]*)\))?\s*")
 
 
@@ -307,10 +307,10 @@ class SubprocessHookTools:
         try:
             result = self._runner(argv)
         except FileNotFoundError:
-            # ops.testing does not provide hook tools (DESIGN fact 4): say where the seam is.
+            # ops.testing does not provide hook tools (docs/juju-facts.md#ops-ports-limits): say where the seam is.
             raise ops.ModelError(
                 f"hook tool {argv[0]} not found on PATH: not running in a Juju hook? In ops.testing, "
-                "wrap the run in anbox_cloud_ports.testing.fake_hook_tools() or pass tools= to ServicePorts"
+                "wrap the run in anbox_cloud_ports.charm.testing.fake_hook_tools() or pass tools= to ServicePorts"
             ) from None
         if result.returncode != 0:
             conflict = conflict_from_stderr(result.stderr or "")

@@ -26,8 +26,10 @@ from collections.abc import Iterable, Iterator
 import ops
 
 from ..catalog import Catalog, Profile
-from ..databag import PublishedClaim, RelatedUnit, UnitDataError, deployment_from_units, encode_provider
-from ..deployment import Deployment, unit_sort_key
+from ..databag import PublishedClaim, RelatedUnit, UnitDataError, encode_provider
+from ..model import Deployment
+from ..names import unit_sort_key
+from ..sources.relation import deployment_from_units
 
 __all__ = ["PortsProvider", "PortsRequirer", "PublishedClaim"]
 
@@ -59,12 +61,12 @@ class PortsProvider(ops.Object):
         return written
 
     def _model_uuid(self) -> str:
-        # A hook sees JUJU_MODEL_UUID (DESIGN fact 10); ops exposes the same value as Model.uuid.
+        # A hook sees JUJU_MODEL_UUID (docs/juju-facts.md#relation-data); ops exposes the same value as Model.uuid.
         return os.environ.get("JUJU_MODEL_UUID") or self.model.uuid
 
     @staticmethod
     def _machine_id() -> str:
-        # JUJU_MACHINE_ID is set for units on machines (DESIGN fact 10); a Kubernetes unit and an
+        # JUJU_MACHINE_ID is set for units on machines (docs/juju-facts.md#relation-data); a Kubernetes unit and an
         # ops.testing Context without machine_id have none, and "" makes the unit a host of its own.
         return os.environ.get("JUJU_MACHINE_ID", "")
 
@@ -83,7 +85,7 @@ class PortsRequirer(ops.Object):
         status built from it) is stable from hook to hook.
         """
         return deployment_from_units(
-            self._related_units(), source=f"relation {self._relation_name}", catalog=catalog, profile=profile
+            self._related_units(), input=f"relation {self._relation_name}", catalog=catalog, profile=profile
         )
 
     def _related_units(self) -> Iterator[RelatedUnit]:

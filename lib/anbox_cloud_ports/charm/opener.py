@@ -7,7 +7,7 @@ The unit's ports are diffed per (range, endpoint) against what `opened-ports` re
 `open-port 50000-51000/udp` call, a config change moves exactly the claim it names, and a port nobody
 wants is closed. Rows the catalog marks exposed externally go on the public endpoint, the others on the
 internal one: never on the wildcard, because a wildcard port is exposed by any endpoint's expose rule
-(DESIGN fact 7).
+(docs/juju-facts.md#expose).
 
 A conflict Juju reports does not fail the hook: it becomes a BlockedStatus naming the other unit and
 port, added through collect-unit-status. An invalid port option blocks the same way and changes nothing.
@@ -25,10 +25,10 @@ import ops
 
 from ..catalog import PROFILES, Catalog, CatalogRow, Profile
 from ..databag import PublishedClaim
-from ..deployment import Claim, claims_for_row
-from ..errors import AnboxPortsError, PortRangeError
+from ..errors import AnboxPortsError
+from ..model import Claim
 from ..ports import PortRange
-from .config import PortConfigError, check_option
+from .config import PortConfigError
 from .hooktools import HookTools, OpenedPorts, PortConflictError, SubprocessHookTools, validate_endpoint
 from .interface import PortsProvider
 
@@ -72,7 +72,7 @@ class PortClaim:
     exposed: bool = False
 
     @property
-    def source(self) -> str:
+    def origin(self) -> str:
         """`default`, `option:<name>` or `extra`: the anbox_ports relation's claim origin."""
         if self.row is None:
             return "extra"
@@ -86,8 +86,8 @@ class PortClaim:
 
     def to_claim(self, unit: str) -> Claim:
         """The same claim in the core model, for the engine's checks."""
-        source = "config" if self.option else ("catalog" if self.row is not None else "declared")
-        return Claim(unit, self.port, self.endpoint, source, self.option, self.row)
+        origin = "config" if self.option else ("catalog" if self.row is not None else "declared")
+        return Claim(unit, self.port, self.endpoint, origin, self.option, self.row)
 
 
 # -- what the unit should hold -------------------------------------------------------------------
@@ -121,14 +121,7 @@ def desired_claims(
 
     claims: list[PortClaim] = []
     for row in rows:
-        option = row.option_for(service)
-        value = None if option is None or config is None else config.get(option.name)
-        if option is not None and value is not None:
-            check_option(option, value)
-        try:
-            moved = claims_for_row(row, service, config)
-        except PortRangeError as err:  # check_option accepts a superset; keep the one-line contract
-            raise PortConfigError(option.name if option else service, value, str(err)) from None
+        moved = row.claims_for(service, config)  # OptionError (one line) for an invalid value
         endpoint = public if row.exposed else internal
         claims.extend(PortClaim(port, endpoint, row, name, row.exposed) for port, name in moved)
     for item in extra:
@@ -178,11 +171,11 @@ def _overlap_error(claim: PortClaim, other: PortClaim) -> Exception:
 
 def _option_text(claim: PortClaim) -> int | str:
     """The option's value as the operator wrote it: a port option is a number, a range option text."""
-    port = claim.port
     options = claim.row.options if claim.row is not None else ()
-    if any(option.name == claim.option and option.kind == "port" for option in options):
-        return port.start
-    return f"{port.start}-{port.end}"
+    for option in options:
+        if option.name == claim.option:
+            return option.value_for(claim.port)
+    return str(claim.port)
 
 
 # -- what to change --------------------------------------------------------------------------------
@@ -268,7 +261,7 @@ HookToolsFactory = Callable[[ops.CharmBase], HookTools]
 
 
 def default_hook_tools(charm: ops.CharmBase) -> HookTools:
-    """The real hook tools; `anbox_cloud_ports.testing.fake_hook_tools()` swaps this for a fake."""
+    """The real hook tools; `anbox_cloud_ports.charm.testing.fake_hook_tools()` swaps this for a fake."""
     del charm
     return SubprocessHookTools()
 
@@ -280,7 +273,7 @@ _factories: list[HookToolsFactory] = [default_hook_tools]
 def use_hook_tools(factory: HookToolsFactory) -> Generator[None]:
     """Within the block, every ServicePorts built without `tools=` gets `factory(charm)`.
 
-    ops.testing runs the charm in-process and does not intercept hook tools (DESIGN fact 4), so this
+    ops.testing runs the charm in-process and does not intercept hook tools (docs/juju-facts.md#ops-ports-limits), so this
     module-level seam is how a test hands the charm a fake without touching the charm's code.
     """
     _factories.append(factory)
@@ -455,7 +448,7 @@ class ServicePorts(ops.Object):
         self._provider.publish(
             self.service,
             self.profile,
-            [PublishedClaim(c.port, c.endpoint, c.exposed, c.source) for c in self._claims],
+            [PublishedClaim(c.port, c.endpoint, c.exposed, c.origin) for c in self._claims],
         )
 
     def _on_relation_created(self, _: ops.RelationCreatedEvent) -> None:

@@ -1,8 +1,11 @@
-"""Inputs as Deployments: Juju bundles (with overlays) and `juju status` dumps, read safely.
+"""Every door into the model: each source turns one kind of input into a Deployment.
 
-`load` tells the kinds apart by themselves; `load_bundle` and `load_status` insist on one. Whatever
-cannot be used raises InputError with one line naming the file, the place and the problem; whatever
-is usable but wrong (an option that cannot be a port) becomes a finding in `Deployment.problems`.
+Documents (a bundle with overlays, a `juju status` dump, a `juju show-unit` dump) are read by `load`,
+which tells the kinds apart by their content (`detect`); `load_bundle` and `load_status` insist on
+one. The other doors build a Deployment from what is not a document: relation data (`relation`), the
+appliance table (`appliance`), this machine's sockets (`local_host`). Whatever cannot be used raises
+InputError with one line naming the input, the place and the problem; whatever is usable but wrong
+(an option that cannot be a port) becomes a `Problem` in the Deployment.
 """
 
 from __future__ import annotations
@@ -11,16 +14,15 @@ from collections.abc import Sequence
 from importlib import resources
 
 from ..catalog import Catalog, Profile
-from ..deployment import Deployment
 from ..errors import InputError
 from ..gcpause import gc_paused
+from ..model import Deployment
 from . import detect, yamlload
-from .bundle import charm_name, parse_placement
+from .bundle import parse_placement
 from .detect import BUNDLE, STATUS, Kind, register
 
 __all__ = [
     "Kind",
-    "charm_name",
     "load",
     "load_bundle",
     "load_status",
@@ -33,13 +35,13 @@ Overlays = Sequence[tuple[str | bytes, str]]
 
 
 def _parse_overlays(overlays: Overlays) -> list[yamlload.Parsed]:
-    return [yamlload.load(text, source) for text, source in overlays]
+    return [yamlload.load(text, name) for text, name in overlays]
 
 
 def load(
     text: str | bytes,
     *,
-    source: str,
+    input: str,
     overlays: Overlays = (),
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
@@ -48,31 +50,31 @@ def load(
 
     Later documents of a bundle, and `overlays`, are overlays.
     """
-    return _load(text, source, overlays, catalog, profile, expect=None)
+    return _load(text, input, overlays, catalog, profile, expect=None)
 
 
 def load_bundle(
     text: str | bytes,
     *,
-    source: str,
+    input: str,
     overlays: Overlays = (),
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
 ) -> Deployment:
     """A bundle, merged with its overlays as `juju deploy --overlay` merges them."""
-    return _load(text, source, overlays, catalog, profile, expect=BUNDLE)
+    return _load(text, input, overlays, catalog, profile, expect=BUNDLE)
 
 
 def load_status(
-    text: str | bytes, *, source: str, catalog: Catalog | None = None, profile: Profile = "charmed"
+    text: str | bytes, *, input: str, catalog: Catalog | None = None, profile: Profile = "charmed"
 ) -> Deployment:
     """`juju status --format=json` or `--format=yaml` output."""
-    return _load(text, source, (), catalog, profile, expect=STATUS)
+    return _load(text, input, (), catalog, profile, expect=STATUS)
 
 
 def _load(
     text: str | bytes,
-    source: str,
+    input: str,
     overlays: Overlays,
     catalog: Catalog | None,
     profile: Profile,
@@ -81,17 +83,17 @@ def _load(
 ) -> Deployment:
     """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout."""
     with gc_paused():
-        parsed = yamlload.load(text, source)
+        parsed = yamlload.load(text, input)
         if expect is not None and parsed.documents:
             found = detect.detect(parsed)
             if found is not expect:
                 if expect is STATUS and found is BUNDLE:
-                    raise InputError(source, "not a juju status document: it has no model: section")
-                raise InputError(source, f"this is a {found.name} document, not a {expect.name}")
+                    raise InputError(input, "not a juju status document: it has no model: section")
+                raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
         return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:
     """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml."""
     text = resources.files("anbox_cloud_ports.data").joinpath("reference.yaml").read_text(encoding="utf-8")
-    return load_bundle(text, source="reference.yaml", catalog=catalog)
+    return load_bundle(text, input="reference.yaml", catalog=catalog)

@@ -58,11 +58,11 @@ def _required(value: bool | str) -> Required:
     return value  # type: ignore[return-value]  # the Literal above admits only Required's values
 
 
-def load_catalog_rows(text: str | bytes, *, source: str) -> list[CatalogRow]:
+def load_catalog_rows(text: str | bytes, *, input: str) -> list[CatalogRow]:
     """The rows a catalog file adds, in file order; InputError for anything that cannot be used."""
-    parsed = yamlload.load(text, source)
+    parsed = yamlload.load(text, input)
     if len(parsed.documents) != 1:
-        raise InputError(source, "a catalog file is one YAML document with a services: list")
+        raise InputError(input, "a catalog file is one YAML document with a services: list")
     document = parsed.documents[0]
     try:
         model = _File.model_validate(document)
@@ -70,11 +70,11 @@ def load_catalog_rows(text: str | bytes, *, source: str) -> list[CatalogRow]:
         first = err.errors()[0]
         where = yamlload.path(*first["loc"])
         line = _line(document, first["loc"])
-        raise InputError(source, first["msg"], where=where, line=line) from None
-    return list(_rows(model.services, document, source))
+        raise InputError(input, first["msg"], where=where, line=line) from None
+    return list(_rows(model.services, document, input))
 
 
-def _rows(services: Iterable[_Service], document: object, source: str) -> Iterable[CatalogRow]:
+def _rows(services: Iterable[_Service], document: object, input: str) -> Iterable[CatalogRow]:
     for i, service in enumerate(services):
         for j, text in enumerate(service.ports):
             try:
@@ -82,7 +82,7 @@ def _rows(services: Iterable[_Service], document: object, source: str) -> Iterab
             except PortRangeError as err:
                 loc = ("services", i, "ports", j)
                 raise InputError(
-                    source, str(err), where=yamlload.path(*loc), line=_line(document, loc)
+                    input, str(err), where=yamlload.path(*loc), line=_line(document, loc)
                 ) from None
             cell = (
                 ""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ..catalog import Catalog, Profile
-from ..deployment import Deployment
 from ..errors import InputError
+from ..model import Deployment
 from . import bundle, juju_status, show_unit
 from .yamlload import Parsed
 
@@ -48,9 +48,9 @@ def _read_show_unit(
 ) -> Deployment:
     del overlays  # refused by `read` before this is called
     if len(parsed.documents) != 1:
-        raise InputError(parsed.source, "juju show-unit prints one document, this has several")
+        raise InputError(parsed.input, "juju show-unit prints one document, this has several")
     document = cast(Mapping[str, Any], parsed.documents[0])  # load_show_unit checks its shape itself
-    return show_unit.load_show_unit(document, source=parsed.source, catalog=catalog, profile=profile)
+    return show_unit.load_show_unit(document, input=parsed.input, catalog=catalog, profile=profile)
 
 
 BUNDLE = Kind("bundle", lambda _document: True, _read_bundle, takes_overlays=True)
@@ -81,6 +81,6 @@ def read(
     kind = kind or detect(parsed)
     if overlays and not kind.takes_overlays:
         raise InputError(
-            overlays[0].source, f"overlays apply to bundles, but {parsed.source} is a {kind.name} document"
+            overlays[0].input, f"overlays apply to bundles, but {parsed.input} is a {kind.name} document"
         )
     return kind.read(parsed, overlays, catalog, profile)

@@ -20,12 +20,13 @@ from types import MappingProxyType
 from typing import Any
 
 from ..catalog import Catalog, Profile
-from ..deployment import Application, Claim, Deployment, ExposeTarget, Host, Unit
 from ..errors import InputError, PortRangeError
-from ..findings import Finding, Location
+from ..model import Application, Claim, Deployment, ExposeTarget, Host, Location, Problem, Unit
+from ..names import charm_name
 from ..ports import PortRange
-from .bundle import charm_name, expose_target
-from .yamlload import Parsed, as_mapping, as_sequence, describe, line_of, path, plain, quote
+from ..text import plain, quote
+from .bundle import expose_target
+from .yamlload import Parsed, as_mapping, as_sequence, describe, line_of, path
 
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
 _UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
@@ -44,16 +45,16 @@ def looks_like_status(document: object) -> bool:
 class _StatusReader:
     def __init__(self, parsed: Parsed, catalog: Catalog, profile: Profile):
         self.parsed = parsed
-        self.source = parsed.source
+        self.input = parsed.input
         self.catalog = catalog
         self.profile: Profile = profile
         self.json_lines: dict[str, int] = parsed.json_key_lines(_UNIT_KEY) if parsed.is_json else {}
         self.units: list[Unit] = []
         self.claims: list[Claim] = []
-        self.problems: list[Finding] = []
+        self.problems: list[Problem] = []
 
     def error(self, where: str, problem: str, container: object, key: object = None) -> InputError:
-        return InputError(self.source, problem, where=where, line=line_of(container, key))
+        return InputError(self.input, problem, where=where, line=line_of(container, key))
 
     def mapping(
         self, value: object, where: str, container: object, key: object, what: str
@@ -69,7 +70,7 @@ class _StatusReader:
         line = line_of(container, key)
         if line is None and isinstance(key, str):
             line = self.json_lines.get(key)
-        return Location(self.source, line)
+        return Location(self.input, line)
 
     def read(self, document: object) -> Deployment:
         top = as_mapping(document)
@@ -114,7 +115,7 @@ class _StatusReader:
                     where=f"{where}.units",
                 )
         return Deployment(
-            input=self.source,
+            input=self.input,
             applications=MappingProxyType(applications),
             units=tuple(self.units),
             claims=tuple(self.claims),
@@ -122,7 +123,8 @@ class _StatusReader:
             observed=True,
             problems=tuple(self.problems),
             unchecked=tuple(unchecked),
-            # juju status prints a unit's open-ports without their endpoints (DESIGN fact 9); only
+            # juju status prints a unit's open-ports without their endpoints
+            # (docs/juju-facts.md#status-formats); only
             # `opened-ports --endpoints` inside the unit tells them.
             endpoints_known=False,
         )
@@ -244,7 +246,7 @@ class _StatusReader:
             for i, text in enumerate(items):
                 item_line = line_of(items, i)
                 self._port(
-                    name, charm, text, location if item_line is None else Location(self.source, item_line)
+                    name, charm, text, location if item_line is None else Location(self.input, item_line)
                 )
         subs = entry.get("subordinates")
         if subs is not None:
@@ -268,9 +270,7 @@ class _StatusReader:
             port = PortRange.parse(text)
         except PortRangeError as err:
             self.problems.append(
-                Finding(
-                    rule="invalid-port",
-                    severity="error",
+                Problem(
                     message=f"unit {path(unit)} reports an open port Juju would not print: {plain(str(err), 200)}",
                     units=(unit,),
                     fix=f"check the opened ports of {path(unit)} with `juju exec --unit {path(unit)} opened-ports`",
@@ -285,10 +285,10 @@ class _StatusReader:
 def from_parsed(parsed: Parsed, *, catalog: Catalog, profile: Profile) -> Deployment:
     documents = list(parsed.documents)
     if not documents:
-        raise InputError(parsed.source, "empty input: no juju status document in it")
+        raise InputError(parsed.input, "empty input: no juju status document in it")
     if len(documents) > 1:
         raise InputError(
-            parsed.source,
+            parsed.input,
             f"juju status prints one document; this input has {len(documents)} ({quote('---')} separators)",
         )
     return _StatusReader(parsed, catalog, profile).read(documents[0])

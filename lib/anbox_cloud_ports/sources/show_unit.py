@@ -21,8 +21,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from ..catalog import Catalog, Profile
-from ..deployment import Deployment
 from ..errors import InputError
+from ..model import Deployment
 
 if TYPE_CHECKING:
     from ..databag import RelatedUnit, UnitDataError
@@ -51,7 +51,7 @@ def looks_like_show_unit(data: object) -> bool:
 def load_show_unit(
     data: Mapping[str, Any],
     *,
-    source: str,
+    input: str,
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
     endpoint: str = "ports",
@@ -62,16 +62,16 @@ def load_show_unit(
     unit with bad data is a finding, as in the validator charm.
     """
     if not looks_like_show_unit(data):
-        raise InputError(source, "not a `juju show-unit` dump: expected unit names mapped to unit details")
+        raise InputError(input, "not a `juju show-unit` dump: expected unit names mapped to unit details")
     # Imported here, not at the top: the decoder's pydantic models cost ~0.2 s to build, and source
     # detection imports this module for `looks_like_show_unit` on every `anbox-ports check`.
-    from ..databag import deployment_from_units
+    from .relation import deployment_from_units
 
-    units = list(_related_units(data, source, endpoint))
-    return deployment_from_units(units, source=source, catalog=catalog, profile=profile, file=source)
+    units = list(_related_units(data, input, endpoint))
+    return deployment_from_units(units, input=input, catalog=catalog, profile=profile, file=input)
 
 
-def _related_units(data: Mapping[str, Any], source: str, endpoint: str) -> Iterator[RelatedUnit]:
+def _related_units(data: Mapping[str, Any], input: str, endpoint: str) -> Iterator[RelatedUnit]:
     """(unit, app, databag) for every provider unit the dump shows.
 
     A malformed unit record is that unit's own error; a malformed relation-info is the document's.
@@ -81,11 +81,11 @@ def _related_units(data: Mapping[str, Any], source: str, endpoint: str) -> Itera
         if entries is None:
             continue
         if not isinstance(entries, list):
-            raise InputError(source, "expected a list", where=f"{shown}: relation-info")
+            raise InputError(input, "expected a list", where=f"{shown}: relation-info")
         for index, entry in enumerate(cast(list[object], entries)):
             where = f"{shown}: relation-info[{index}]"
             if not isinstance(entry, Mapping):
-                raise InputError(source, "expected a mapping", where=where)
+                raise InputError(input, "expected a mapping", where=where)
             entry = cast(Mapping[str, object], entry)
             local = _databag(shown, entry.get("local-unit"))
             if isinstance(local, Mapping) and _SIGNATURE & local.keys():
@@ -94,7 +94,7 @@ def _related_units(data: Mapping[str, Any], source: str, endpoint: str) -> Itera
                 continue
             related = entry.get("related-units") or {}
             if not isinstance(related, Mapping):
-                raise InputError(source, "expected a mapping of unit names", where=f"{where}.related-units")
+                raise InputError(input, "expected a mapping of unit names", where=f"{where}.related-units")
             databags: list[RelatedUnit] = []
             for name, record in cast(Mapping[object, object], related).items():
                 if (

@@ -27,6 +27,7 @@ from yaml.reader import ReaderError
 
 from ..errors import InputError
 from ..gcpause import gc_paused
+from ..text import quote
 
 # libyaml composes nodes with the same marks (line numbers) as the pure-Python reader, five to ten
 # times faster, and refuses nesting deeper than 1000 levels itself; the pure-Python reader is the
@@ -93,7 +94,7 @@ def line_of(container: object, key: object = None) -> int | None:
 class Parsed:
     """The documents of one input, with what the sources need to place findings in it."""
 
-    source: str
+    input: str
     documents: tuple[object, ...]
     text: str = field(repr=False)
     is_json: bool = False
@@ -109,29 +110,6 @@ class Parsed:
         for match in pattern.finditer(self.text):
             found.setdefault(match.group(1), bisect_right(newlines, match.start()) + 1)
         return found
-
-
-def quote(value: object, limit: int = 60) -> str:
-    """Quote input for a one-line message, as Go's %q does: escaped, bounded, ASCII only.
-
-    ASCII only because U+2028 and friends count as line breaks for `str.splitlines`.
-    """
-    text = value if isinstance(value, str) else repr(value)
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return json.dumps(text)
-
-
-def plain(text: str, limit: int = 60) -> str:
-    """Input text for a message that Juju words without quotes, kept on one line.
-
-    Bounded, with line breaks and control characters escaped, so the message built around it stays one line.
-    """
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}")
@@ -169,28 +147,24 @@ def describe(value: object) -> str:
     return f"a {type(value).__name__}"
 
 
-def load(text: str | bytes, source: str) -> Parsed:
+def load(text: str | bytes, name: str) -> Parsed:
     """All documents of `text`; InputError for anything that is not bounded, well-formed YAML or JSON."""
-    decoded = _decode(text, source)
+    decoded = _decode(text, name)
     if len(decoded) > MAX_BYTES:
-        raise InputError(
-            source, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it"
-        )
+        raise InputError(name, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it")
     with gc_paused():
         if decoded.lstrip()[:1] == "{":
-            documents = _load_json(decoded, source)
+            documents = _load_json(decoded, name)
             if documents is not None:
-                return Parsed(source, documents, decoded, is_json=True)
-        return Parsed(source, _load_yaml(decoded, source), decoded)
+                return Parsed(name, documents, decoded, is_json=True)
+        return Parsed(name, _load_yaml(decoded, name), decoded)
 
 
-def _decode(text: str | bytes, source: str) -> str:
+def _decode(text: str | bytes, name: str) -> str:
     if isinstance(text, str):
         return text
     if len(text) > 4 * MAX_BYTES:
-        raise InputError(
-            source, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it"
-        )
+        raise InputError(name, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it")
     for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                           (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):  # fmt: skip
         if text.startswith(bom):
@@ -198,34 +172,34 @@ def _decode(text: str | bytes, source: str) -> str:
                 return text.decode(encoding)
             except UnicodeDecodeError as err:
                 raise InputError(
-                    source, f"not {encoding.upper()} text: {err.reason} at byte {err.start}"
+                    name, f"not {encoding.upper()} text: {err.reason} at byte {err.start}"
                 ) from None
     try:
         return text.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise InputError(
-            source, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
+            name, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
         ) from None
 
 
-def _load_json(text: str, source: str) -> tuple[object, ...] | None:
+def _load_json(text: str, name: str) -> tuple[object, ...] | None:
     try:
         return (json.loads(text),)
     except json.JSONDecodeError:
         return None  # not JSON after all: the YAML reader decides, and its errors carry lines
     except RecursionError:
-        raise InputError(source, "JSON nested too deeply to read") from None
+        raise InputError(name, "JSON nested too deeply to read") from None
     except ValueError as err:  # e.g. an integer with more digits than Python converts
-        raise InputError(source, f"invalid JSON: {_one_line(str(err))}") from None
+        raise InputError(name, f"invalid JSON: {_one_line(str(err))}") from None
 
 
-def _load_yaml(text: str, source: str) -> tuple[object, ...]:
-    builder = _Builder(source, len(text))
+def _load_yaml(text: str, name: str) -> tuple[object, ...]:
+    builder = _Builder(name, len(text))
     documents: list[object] = []
     try:
         loader = _Loader(text)
     except UnicodeError as err:  # libyaml encodes the text first: lone surrogates fail here
-        raise InputError(source, f"not valid text: {_one_line(str(err))}") from None
+        raise InputError(name, f"not valid text: {_one_line(str(err))}") from None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -236,18 +210,18 @@ def _load_yaml(text: str, source: str) -> tuple[object, ...]:
         if err.context:
             problem += f" ({err.context})"
         line = mark.line + 1 if mark is not None else None
-        raise InputError(source, f"invalid YAML: {_one_line(problem)}", line=line) from None
+        raise InputError(name, f"invalid YAML: {_one_line(problem)}", line=line) from None
     except ReaderError as err:
         char: object = err.character
         code = ord(char) if isinstance(char, str) and len(char) == 1 else char
         where = f"character #x{code:04x}" if isinstance(code, int) else "a character"
-        raise InputError(source, f"invalid YAML: {err.reason}: {where} at offset {err.position}") from None
+        raise InputError(name, f"invalid YAML: {err.reason}: {where} at offset {err.position}") from None
     except yaml.YAMLError as err:
-        raise InputError(source, f"invalid YAML: {_one_line(str(err))}") from None
+        raise InputError(name, f"invalid YAML: {_one_line(str(err))}") from None
     except UnicodeError as err:
-        raise InputError(source, f"not valid text: {_one_line(str(err))}") from None
+        raise InputError(name, f"not valid text: {_one_line(str(err))}") from None
     except RecursionError:
-        raise InputError(source, "YAML nested too deeply to read") from None
+        raise InputError(name, "YAML nested too deeply to read") from None
     finally:
         loader.dispose()
     return tuple(documents)
@@ -265,8 +239,8 @@ class _Builder:
     refused after a few hundred node visits.
     """
 
-    def __init__(self, source: str, text_size: int = 0):
-        self.source = source
+    def __init__(self, name: str, text_size: int = 0):
+        self.name = name
         self.max_nodes = min(MAX_EXPANDED_NODES, max(MIN_EXPANSION_BUDGET, EXPANSION_PER_CHAR * text_size))
         self.constructor = SafeConstructor()
         self.memo: dict[int, tuple[object, int]] = {}
@@ -278,7 +252,7 @@ class _Builder:
         return self._node(node, 0)[0]
 
     def _fail(self, problem: str, node: Node) -> InputError:
-        return InputError(self.source, problem, line=node.start_mark.line + 1)
+        return InputError(self.name, problem, line=node.start_mark.line + 1)
 
     def _node(self, node: Node, depth: int) -> tuple[object, int]:
         if isinstance(node, ScalarNode):

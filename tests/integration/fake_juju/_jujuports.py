@@ -2,7 +2,7 @@
 
 They speak Juju 3.x's command lines, output formats, exit codes and error texts, and keep one
 machine's port state in the JSON file named by $FAKE_JUJU_STATE. This is a second, independent
-implementation of the rules `anbox_cloud_ports.testing.FakeHookTools` applies (so tests can compare
+implementation of the rules `anbox_cloud_ports.charm.testing.FakeHookTools` applies (so tests can compare
 the two); every rule cites the Juju source it comes from.
 
 State file:

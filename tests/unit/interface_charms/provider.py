@@ -17,8 +17,8 @@ META: dict[str, Any] = {
 CONFIG: dict[str, Any] = {"options": {"port": {"type": "int", "default": 8444}}}
 
 CLAIMS_AT_DEFAULTS = (
-    PublishedClaim(PortRange.parse("8444/tcp"), "", exposed=False, source="default"),
-    PublishedClaim(PortRange.parse("20002/tcp"), "", exposed=False, source="default"),
+    PublishedClaim(PortRange.parse("8444/tcp"), "", exposed=False, origin="default"),
+    PublishedClaim(PortRange.parse("20002/tcp"), "", exposed=False, origin="default"),
 )
 
 
@@ -42,6 +42,6 @@ class ProviderCharm(ops.CharmBase):
         api = (
             CLAIMS_AT_DEFAULTS[0]
             if port == 8444
-            else PublishedClaim(PortRange.single(int(port)), "", exposed=False, source="option:port")
+            else PublishedClaim(PortRange.single(int(port)), "", exposed=False, origin="option:port")
         )
         self.ports.publish("ams", "charmed", (api, CLAIMS_AT_DEFAULTS[1]))

@@ -8,7 +8,7 @@ give the verdict the table means:
   one unit `<key>/0`, all on one host, so two services claiming one port is a conflict like any other;
 - rows exposed externally are claimed on the endpoint `public`, the others on `internal`, and only
   applications that have a public row are exposed, on `public` alone. A wildcard expose (`""`) would be
-  wrong: by Juju's rule (DESIGN fact 7) it exposes every opened port, so AMS's 8444 would "leak";
+  wrong: by Juju's rule (docs/juju-facts.md#expose) it exposes every opened port, so AMS's 8444 would "leak";
 - ports the operator's own services hold on that machine (`--claim 8444/tcp=my-service`, or a claims
   file) become units of their own (`my-service/0`), unexposed, so the engine reports what they collide
   with.
@@ -22,10 +22,11 @@ import re
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
-from .catalog import Catalog, CatalogRow
-from .deployment import Application, Claim, Deployment, ExposeTarget, Host, Unit
-from .errors import InputError, PortRangeError
-from .ports import PortRange, merge
+from ..catalog import Catalog, CatalogRow
+from ..errors import InputError, PortRangeError
+from ..model import Application, Claim, Deployment, ExposeTarget, Host, Unit
+from ..ports import PortRange, merge
+from ..text import quote
 
 APPLIANCE_HOST = Host("appliance")
 PUBLIC_ENDPOINT = "public"
@@ -44,12 +45,12 @@ def parse_claim_arg(text: str) -> tuple[PortRange, str]:
     for anything else, both quoting the argument.
     """
     if not isinstance(text, str) or text.count("=") != 1:
-        raise InputError("--claim", f"{_quote(text)} is not PORT=NAME (e.g. 8444/tcp=my-service)")
+        raise InputError("--claim", f"{quote(text)} is not PORT=NAME (e.g. 8444/tcp=my-service)")
     port_text, name = (part.strip() for part in text.split("="))
     return _claim(port_text, name, "--claim", None)
 
 
-def claims_from_data(data: object, source: str) -> list[tuple[PortRange, str]]:
+def claims_from_data(data: object, input: str) -> list[tuple[PortRange, str]]:
     """The claims file, already parsed from YAML or JSON, as (port, service name) pairs.
 
     Two shapes are accepted, both under a top-level `claims` key:
@@ -59,75 +60,73 @@ def claims_from_data(data: object, source: str) -> list[tuple[PortRange, str]]:
           exporter: [9100, 9000-9100/udp] - 9100=exporter
 
     The mapping is what people write by hand; the list is the `--claim` syntax, so a command line can
-    be moved into a file unchanged. Raises InputError naming `source` and the place for every problem.
+    be moved into a file unchanged. Raises InputError naming `input` and the place for every problem.
     """
     if not isinstance(data, Mapping) or set(data) != {"claims"}:
-        raise InputError(source, "expected a mapping with one key, claims")
+        raise InputError(input, "expected a mapping with one key, claims")
     claims = data["claims"]
     out: list[tuple[PortRange, str]] = []
     if isinstance(claims, Mapping):
         for name, ports in claims.items():
             if not isinstance(name, str):
-                raise InputError(source, f"service name {_quote(name)} is not a string", where="claims")
-            where = f"claims.{_quote(name)[1:-1]}"
+                raise InputError(input, f"service name {quote(name)} is not a string", where="claims")
+            where = f"claims.{quote(name)[1:-1]}"
             items = ports if isinstance(ports, list) else [ports]
             if not items:
-                raise InputError(source, "lists no ports", where=where)
+                raise InputError(input, "lists no ports", where=where)
             for index, port in enumerate(items):
                 place = f"{where}[{index}]" if isinstance(ports, list) else where
-                out.append(_claim(_port_text(port, source, place), name, source, place))
+                out.append(_claim(_port_text(port, input, place), name, input, place))
         return out
     if isinstance(claims, list):
         for index, item in enumerate(claims):
             place = f"claims[{index}]"
             if not isinstance(item, str) or item.count("=") != 1:
                 raise InputError(
-                    source, f"{_quote(item)} is not PORT=NAME (e.g. 8444/tcp=my-service)", where=place
+                    input, f"{quote(item)} is not PORT=NAME (e.g. 8444/tcp=my-service)", where=place
                 )
             port_text, name = (part.strip() for part in item.split("="))
-            out.append(_claim(port_text, name, source, place))
+            out.append(_claim(port_text, name, input, place))
         return out
     raise InputError(
-        source, "claims must map service names to ports, or list PORT=NAME strings", where="claims"
+        input, "claims must map service names to ports, or list PORT=NAME strings", where="claims"
     )
 
 
-def _port_text(value: object, source: str, where: str) -> str:
+def _port_text(value: object, input: str, where: str) -> str:
     # YAML hands `8444` over as an int; bools are ints to Python and are refused.
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, str):
         return value.strip()
-    raise InputError(source, f"{_quote(value)} is not a port (e.g. 8444/tcp or 60000-60100/udp)", where=where)
+    raise InputError(input, f"{quote(value)} is not a port (e.g. 8444/tcp or 60000-60100/udp)", where=where)
 
 
-def _claim(port_text: str, name: str, source: str, where: str | None) -> tuple[PortRange, str]:
+def _claim(port_text: str, name: str, input: str, where: str | None) -> tuple[PortRange, str]:
     if not _SERVICE_NAME.fullmatch(name):
         raise InputError(
-            source,
-            f"service name {_quote(name)} must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            input,
+            f"service name {quote(name)} must be 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit",
             where=where,
         )
     if not port_text.isprintable():
-        raise InputError(source, f"{_quote(port_text)} is not a port (e.g. 8444/tcp)", where=where)
+        raise InputError(input, f"{quote(port_text)} is not a port (e.g. 8444/tcp)", where=where)
     try:
         port = PortRange.parse(port_text)
     except PortRangeError as err:
         if where is None:
             raise
-        raise InputError(source, str(err), where=where) from None
+        raise InputError(input, str(err), where=where) from None
     if port.protocol == "icmp":
         # A claim stands for a socket a service binds; icmp has none, so it could never conflict.
-        raise InputError(
-            source, f"{_quote(port_text)}: a claim needs a tcp or udp port, not icmp", where=where
-        )
+        raise InputError(input, f"{quote(port_text)}: a claim needs a tcp or udp port, not icmp", where=where)
     return port, name
 
 
 def appliance_deployment(
     catalog: Catalog | None = None,
     extra: Sequence[tuple[PortRange, str]] = (),
-    source: str = "appliance",
+    input: str = "appliance",
     *,
     host: Host = APPLIANCE_HOST,
 ) -> Deployment:
@@ -161,7 +160,7 @@ def appliance_deployment(
     for port, name in extra:
         if name in by_key:
             raise InputError(
-                source,
+                input,
                 f'claim {port}={name}: "{name}" is an appliance service; name the service that holds {port}',
             )
         held.setdefault(name, []).append(port)
@@ -174,18 +173,10 @@ def appliance_deployment(
         claims.extend(Claim(unit, port, "", "declared") for port in merge(ports))
 
     return Deployment(
-        input=source,
+        input=input,
         applications=MappingProxyType(applications),
         units=tuple(units),
         claims=tuple(claims),
         profile="appliance",
+        juju_managed=False,
     )
-
-
-def _quote(text: object) -> str:
-    """Input shown in a one-line error: bounded, and with control characters escaped."""
-    shown = text if isinstance(text, str) else repr(text)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    shown = shown.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + "".join(c if c.isprintable() else repr(c)[1:-1] for c in shown) + '"'

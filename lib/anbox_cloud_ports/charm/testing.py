@@ -1,9 +1,9 @@
 """Test helpers for charm authors: a faithful in-memory double of Juju's port hook tools.
 
 ops.testing models opened ports as single ports without endpoints and does not intercept hook tools
-(DESIGN facts 3 and 4), so a charm opening ranges on endpoints needs its own double. In your own test::
+(docs/juju-facts.md#ops-ports-limits), so a charm opening ranges on endpoints needs its own double. In your own test::
 
-    from anbox_cloud_ports.testing import expected_claims, fake_hook_tools
+    from anbox_cloud_ports.charm.testing import expected_claims, fake_hook_tools
 
     def test_opens_its_catalog_ports():
         ctx = ops.testing.Context(MyCharm)
@@ -26,11 +26,10 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 
 import ops
 
-from .catalog import Catalog, Profile
-from .charm.hooktools import OpenedPorts, PortConflictError, opened_ports_argv, port_argv
-from .charm.opener import declared_endpoints, use_hook_tools
-from .deployment import claims_for_row
-from .ports import PortRange
+from ..catalog import Catalog, Profile
+from ..ports import PortRange
+from .hooktools import OpenedPorts, PortConflictError, opened_ports_argv, port_argv
+from .opener import declared_endpoints, use_hook_tools
 
 __all__ = ["FakeHookTools", "FakeMachine", "expected_claims", "fake_hook_tools"]
 
@@ -375,5 +374,5 @@ def expected_claims(
     return frozenset(
         (port, public_endpoint if row.exposed else internal_endpoint)
         for row in rows
-        for port, _ in claims_for_row(row, service, config)
+        for port, _ in row.claims_for(service, config)
     )

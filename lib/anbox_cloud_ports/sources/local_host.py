@@ -1,4 +1,4 @@
-"""Preflight: which catalog ports are already taken on this machine, and by what.
+"""This machine's listening sockets as a Deployment: a preflight of which catalog ports are taken.
 
 An appliance install (or a manually placed Anbox service) fails late and obscurely when another
 program already holds one of its ports. Linux says who holds what in /proc: the sockets of the
@@ -8,6 +8,12 @@ privilege for the sockets themselves; only naming another user's process needs r
 
 `proc` is a parameter so tests drive the parser with fixture trees, and so a caller can point it at
 another root (a container's /proc).
+
+The deployment holds the candidate services (the selected catalog rows, one unit per service, as the
+appliance map has them) and one unit per process that holds a socket, whose claims are `listener`
+claims. Its conflict scope is `taken`: the port-conflict rule reports a service's port only where a
+socket already holds it, never two candidate services against each other (a charmed machine runs
+some of them, not all).
 """
 
 from __future__ import annotations
@@ -22,11 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from .catalog import PROFILES, Catalog, CatalogRow, Profile
-from .deployment import Host
-from .errors import InputError
-from .findings import Finding, ordered
-from .ports import PortRange
+from ..catalog import Catalog, CatalogRow, parse_profile
+from ..errors import InputError
+from ..model import Application, Claim, Deployment, Host, Socket, Unit
+from ..ports import PortRange
 
 SocketProtocol = Literal["tcp", "udp"]
 
@@ -173,46 +178,10 @@ def _command(root: Path, pid: int) -> str | None:
     return name or None
 
 
-# -- selecting catalog rows ---------------------------------------------------------------------
+# -- the deployment -------------------------------------------------------------------------------
 
 
-def as_profile(text: str, source: str = "--profile") -> Profile:
-    """A profile name from the command line, or InputError naming the choices."""
-    if text not in PROFILES:
-        raise InputError(source, f'unknown profile "{text}": expected {" or ".join(PROFILES)}')
-    return text
-
-
-def select_rows(
-    catalog: Catalog, profile: Profile, services: Sequence[str] | None, source: str = "--service"
-) -> tuple[CatalogRow, ...]:
-    """The profile's rows, or only those of the named services (None means all).
-
-    A service is named by its catalog key (`coturn`, `ams-node-controller`, a charm name) or by the
-    table's Service cell in any case (`Coturn`, `AMS node controller`); an unknown name is an
-    InputError listing the keys, because a typo that silently selects nothing would pass every check.
-    """
-    rows = catalog.profile(profile)
-    if services is None:
-        return rows
-    chosen: set[int] = set()
-    for name in services:
-        matched = [
-            i for i, row in enumerate(rows) if name in row.charms or name.casefold() == row.service.casefold()
-        ]
-        if not matched:
-            keys = ", ".join(catalog.charms(profile))
-            raise InputError(
-                source, f'unknown service "{name}" in the {profile} profile: expected one of {keys}'
-            )
-        chosen.update(matched)
-    return tuple(row for i, row in enumerate(rows) if i in chosen)
-
-
-# -- the check ------------------------------------------------------------------------------------
-
-
-def preflight(
+def local_host_deployment(
     profile: str = "appliance",
     services: Sequence[str] | None = None,
     catalog: Catalog | None = None,
@@ -220,93 +189,49 @@ def preflight(
     *,
     listeners: Iterable[Listener] | None = None,
     host: Host | None = None,
-) -> list[Finding]:
-    """A `port-conflict` finding for every catalog port of the profile a socket here already holds.
+) -> Deployment:
+    """The profile's services (or only `services`) and this machine's sockets, on one host.
 
-    One finding per taken port, naming every catalog service that needs it and every holder. A holder
-    on any address counts, loopback included: the Anbox services bind the wildcard address (0.0.0.0,
-    or [::] dual-stack), and Linux refuses a wildcard bind while any socket holds the port on any local
-    address, even with SO_REUSEADDR when that socket is a TCP listener (inet_csk_bind_conflict; the
-    netns integration test shows it on a real kernel). A UDP pair with SO_REUSEADDR on both may share
-    the port, but then the more specific socket steals the datagrams for its address: still a
-    conflict. `listeners` replaces reading `proc` (tests, or sockets gathered elsewhere).
+    `listeners` replaces reading `proc` (tests, or sockets gathered elsewhere).
     """
-    chosen_profile = as_profile(profile)
-    rows = select_rows(Catalog.builtin() if catalog is None else catalog, chosen_profile, services)
+    chosen = parse_profile(profile)
+    rows = (Catalog.builtin() if catalog is None else catalog).select(chosen, services)
     held = list(listening_sockets(proc)) if listeners is None else list(listeners)
     where = host if host is not None else Host(socket.gethostname())
-
-    # (protocol, port) -> the catalog ranges and services that need it.
-    needs: dict[tuple[str, int], tuple[list[PortRange], list[str]]] = {}
-    for listener in held:
-        for row in rows:
-            for claim in row.claims:
-                if claim.protocol == listener.protocol and claim.start <= listener.port <= claim.end:
-                    ranges, names = needs.setdefault((listener.protocol, listener.port), ([], []))
-                    if claim not in ranges:
-                        ranges.append(claim)
-                    if row.service not in names:
-                        names.append(row.service)
-
-    findings: list[Finding] = []
-    for (protocol, port), (ranges, names) in needs.items():
-        taken = PortRange.single(port, cast(SocketProtocol, protocol))
-        holders = [x for x in held if x.protocol == protocol and x.port == port]
-        findings.append(_finding(taken, ranges, names, holders, where))
-    return ordered(findings)
-
-
-def _finding(
-    taken: PortRange, ranges: list[PortRange], services: list[str], holders: list[Listener], host: Host
-) -> Finding:
-    within = [r for r in ranges if r != taken]
-    port_text = str(taken) + (f" (in {', '.join(map(str, within))})" if within else "")
-
-    # Group by owner so `nginx (pid 1) on 0.0.0.0 and [::]` reads as one holder.
-    by_owner: dict[tuple[int | None, str | None], list[str]] = {}
-    for listener in sorted(holders, key=lambda x: (x.pid is None, x.pid or 0, x.address)):
-        addresses = by_owner.setdefault((listener.pid, listener.process), [])
-        shown = _show_address(listener.address)
-        if shown not in addresses:
-            addresses.append(shown)
-    parts = [f"{_owner(pid, process)} on {' and '.join(addrs)}" for (pid, process), addrs in by_owner.items()]
-    message = f"{port_text} needed by {_and(services)} is taken by {', and by '.join(parts)}"
-    if not any(_is_wildcard(x.address) for x in holders):
-        message += "; a listener on one address still blocks the wildcard bind the service makes"
-
-    names = [process for (pid, process) in by_owner if process is not None and pid is not None]
-    if names and len(names) == len(by_owner):
-        unique = list(dict.fromkeys(names))
-        fix = f"stop {_and(unique)} or move {'it' if len(unique) == 1 else 'them'} off {taken}"
-    else:
-        fix = (
-            f"find the owner with `sudo ss -{'t' if taken.protocol == 'tcp' else 'u'}lnp sport = :{taken.start}` "
-            f"and stop it or move it off {taken}"
+    applications: dict[str, Application] = {}
+    units: list[Unit] = []
+    claims: list[Claim] = []
+    by_key: dict[str, list[CatalogRow]] = {}
+    for row in rows:
+        by_key.setdefault(row.charms[0], []).append(row)
+    for key, key_rows in by_key.items():
+        applications[key] = Application(key, key)
+        unit = Unit(f"{key}/0", key, key, where)
+        units.append(unit)
+        claims.extend(
+            Claim(unit.key, port, "", "catalog", row=row) for row in key_rows for port in row.claims
         )
-    return Finding(
-        rule="port-conflict",
-        severity="error",
-        message=message,
-        hosts=(host,),
-        ports=(taken,),
-        fix=fix,
-        views=("bind",),
+    for listener in held:
+        owner = f"pid-{listener.pid}" if listener.pid is not None else "unowned"
+        if owner not in applications:
+            applications[owner] = Application(owner, listener.process or owner)
+            units.append(Unit(f"{owner}/0", owner, listener.process or owner, where))
+        claims.append(
+            Claim(
+                f"{owner}/0",
+                PortRange.single(listener.port, listener.protocol),
+                origin="listener",
+                socket=Socket(listener.address, listener.pid, listener.process),
+            )
+        )
+    return Deployment(
+        input=f"this machine ({chosen} profile)",
+        applications=applications,
+        units=tuple(units),
+        claims=tuple(claims),
+        profile=chosen,
+        juju_managed=False,
+        conflict_scope="taken",
+        # Nothing is exposed by Juju on a machine checked for what its sockets hold.
+        exposure_known=False,
     )
-
-
-def _owner(pid: int | None, process: str | None) -> str:
-    if pid is None:
-        return "an unnamed owner (a kernel socket, or a process only root may inspect)"
-    return f"{process or 'process'} (pid {pid})"
-
-
-def _show_address(address: str) -> str:
-    return f"[{address}]" if ":" in address else address
-
-
-def _is_wildcard(address: str) -> bool:
-    return ipaddress.ip_address(address).is_unspecified
-
-
-def _and(items: Sequence[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,70 @@
+"""The engine: one Deployment in, every port problem out, each with the units, ports and a fix.
+
+Every source ends here, so a rule written once judges them all. Each rule is a module of its own
+(`port_conflict`, `internal_port_exposed`, ...) declaring its id, default severity, description and
+remediation beside its code; `RULES` is the registry the CLI, SARIF and the docs read. Adding a rule
+is one module and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from ..catalog import Catalog
+from ..findings import JUJU_VERSIONS, Finding, JujuVersion, Report, Summary, ordered
+from ..gcpause import gc_paused
+from ..model import Deployment
+from . import (
+    external_port_unexposed,
+    internal_port_exposed,
+    invalid_port,
+    port_conflict,
+    required_port_missing,
+    uncatalogued_port,
+)
+from .index import Index
+from .port_conflict import ConflictPair, conflict_pairs
+from .rule import Rule
+
+__all__ = ["RULES", "RULES_BY_ID", "ConflictPair", "Index", "Rule", "check", "conflict_pairs"]
+
+RULES: tuple[Rule, ...] = (
+    port_conflict.RULE,
+    internal_port_exposed.RULE,
+    external_port_unexposed.RULE,
+    required_port_missing.RULE,
+    invalid_port.RULE,
+    uncatalogued_port.RULE,
+)
+RULES_BY_ID: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in RULES})
+
+
+def check(
+    deployment: Deployment,
+    *,
+    catalog: Catalog | None = None,
+    juju: JujuVersion = "3",
+    rules: Sequence[Rule] = RULES,
+) -> Report:
+    """Judge a deployment against the catalog; `juju` picks whose open-port rules apply (3.x or 4.x)."""
+    if juju not in JUJU_VERSIONS:
+        raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
+    catalog = catalog if catalog is not None else Catalog.builtin()
+    with gc_paused():
+        index = Index(deployment, catalog, juju)
+        found: list[Finding] = []
+        for rule in rules:
+            if rule.applies(deployment):
+                found.extend(rule.check(index))
+        unknown = {f.rule for f in found} - RULES_BY_ID.keys()
+        if unknown:
+            raise ValueError(f"findings with unregistered rule ids: {', '.join(sorted(unknown))}")
+        findings = tuple(ordered(found))
+    summary = Summary.of(
+        findings,
+        hosts=len(index.hosts),  # the distinct hosts of the units, as Deployment.hosts() counts them
+        units=len(deployment.units),
+        unchecked=len(deployment.unchecked),
+    )
+    return Report(deployment.input, juju, findings, summary, deployment)

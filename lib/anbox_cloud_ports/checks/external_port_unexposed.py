@@ -1,0 +1,107 @@
+"""external-port-unexposed: a required, externally exposed port (Coturn's 5349) that clients cannot reach."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..findings import Finding
+from ..model import Deployment
+from ..names import unit_sort_key
+from ..ports import PortRange
+from ..text import describe_units, join_and
+from .expose import exposing_rules, opened_text
+from .index import Index
+from .rule import Rule
+
+ID = "external-port-unexposed"
+
+
+def check(index: Index) -> Iterator[Finding]:
+    deployment = index.deployment
+    for app_key in sorted(deployment.applications):
+        app = deployment.applications[app_key]
+        units = index.units_by_app.get(app_key, [])
+        if not units or app.subordinate:
+            continue
+        rows = [
+            row
+            for row in index.catalog.for_charm(app.charm, index.profile)
+            if row.required == "yes" and row.exposed
+        ]
+        if not rows:
+            continue
+        names = sorted((u.key for u in units), key=unit_sort_key)
+        hosts = tuple(sorted({u.host for u in units}))
+        if not app.exposed:
+            # The units' own claims of those rows (moved by config, maybe), else the rows' defaults.
+            held = sorted(
+                {
+                    c.port
+                    for u in units
+                    for c in index.claims_by_unit.get(u.key, ())
+                    if index.row_of(c, u.charm) in rows
+                }
+            )
+            ports = tuple(held) if held else tuple(p for row in rows for p in row.claims)
+            what = join_and(sorted({f"{row.service} {row.description}" for row in rows}))
+            yield Finding(
+                rule=ID,
+                severity="warning",
+                message=(
+                    f"{app.name} is not exposed, so clients cannot reach {', '.join(str(p) for p in ports)} "
+                    f"({what}), which the catalog marks required and exposed externally."
+                ),
+                hosts=hosts,
+                units=tuple(names),
+                ports=ports,
+                fix=(
+                    f"Run `juju expose {app.name}` (bundle: `expose: true`), or expose the endpoints "
+                    "those ports are opened on."
+                ),
+                location=app.location,
+            )
+            continue
+        # Exposed, but maybe not on the endpoint the external ports are opened for.
+        unreached: dict[tuple[PortRange, str], list[str]] = {}
+        for unit in units:
+            for claim in index.claims_by_unit.get(unit.key, ()):
+                row = index.row_of(claim, unit.charm)
+                if row in rows and not exposing_rules(app, claim.endpoint):
+                    unreached.setdefault((claim.port, claim.endpoint), []).append(unit.key)
+        if not unreached:
+            continue
+        rules = ", ".join(sorted(name or "(wildcard)" for name in app.exposed))
+        parts = [
+            f"{p} {opened_text(ep)} by {describe_units(sorted(us, key=unit_sort_key))}"
+            for (p, ep), us in sorted(unreached.items())
+        ]
+        endpoints = sorted({ep for _, ep in unreached if ep})
+        yield Finding(
+            rule=ID,
+            severity="warning",
+            message=(
+                f"{app.name} exposes only {rules}, which does not reach {'; '.join(parts)}; "
+                "the catalog marks these required and exposed externally."
+            ),
+            hosts=hosts,
+            units=tuple(names),
+            ports=tuple(sorted({p for p, _ in unreached})),
+            fix=f"Run `juju expose {app.name} --endpoints {','.join(endpoints)}`."
+            if endpoints
+            else f"Run `juju expose {app.name}`.",
+            location=app.location,
+        )
+
+
+def _applies(deployment: Deployment) -> bool:
+    return deployment.exposure_known
+
+
+RULE = Rule(
+    id=ID,
+    severity="warning",
+    description="A required, externally exposed catalog port is opened but its application is not exposed.",
+    remediation="Expose the application, or the endpoint its external ports are opened on.",
+    check=check,
+    applies=_applies,
+)

@@ -1,0 +1,144 @@
+"""internal-port-exposed: an expose rule reaches a port the catalog marks not exposed externally."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..catalog import CatalogRow
+from ..findings import Finding
+from ..model import Application, Claim, Deployment, Unit
+from ..names import unit_sort_key
+from ..ports import PortRange
+from ..text import describe_units, sentence
+from .expose import audience, exposing_rules, opened_text, rule_text
+from .index import Index
+from .rule import Rule
+
+ID = "internal-port-exposed"
+
+
+def check(index: Index) -> Iterator[Finding]:
+    deployment = index.deployment
+    for app_key in sorted(deployment.applications):
+        app = deployment.applications[app_key]
+        if not app.exposed:
+            continue
+        # (port, endpoint, row) -> units: one finding per leaked port of an application, not per unit.
+        leaks: dict[tuple[PortRange, str, CatalogRow], list[tuple[Unit, Claim]]] = {}
+        # Only a wildcard rule surely reaches a port whose endpoint the source does not know.
+        certain = deployment.endpoints_known or "" in app.exposed
+        external_endpoints: set[str] = set()
+        for unit in index.units_by_app.get(app_key, ()):
+            for claim in index.claims_by_unit.get(unit.key, ()):
+                row = index.row_of(claim, unit.charm)
+                if row is None:
+                    continue
+                if row.exposed:
+                    if claim.endpoint:
+                        external_endpoints.add(claim.endpoint)
+                    continue
+                if exposing_rules(app, claim.endpoint):
+                    leaks.setdefault((claim.port, claim.endpoint, row), []).append((unit, claim))
+        for (port, endpoint, row), held in sorted(leaks.items(), key=lambda item: (item[0][0], item[0][1])):
+            yield _leak_finding(
+                app,
+                port,
+                endpoint,
+                row,
+                held=held,
+                external_endpoints=sorted(external_endpoints),
+                certain=certain,
+            )
+
+
+def _leak_finding(
+    app: Application,
+    port: PortRange,
+    endpoint: str,
+    row: CatalogRow,
+    *,
+    held: list[tuple[Unit, Claim]],
+    external_endpoints: list[str],
+    certain: bool = True,
+) -> Finding:
+    rules = exposing_rules(app, endpoint)
+    audiences = [(rule, audience(target)) for rule, target in rules]
+    public = any(a.public for _, a in audiences)
+    names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
+    hosts = tuple(sorted({unit.host for unit, _ in held}))
+    verb = "opens" if len(names) == 1 else "open"
+    reach: list[str] = []
+    for rule, who in audiences:
+        text = f"{rule_text(app.name, rule)} exposes it to {who.text}"
+        if rule and endpoint == "":
+            text += f" (a rule for {rule} also reaches every port opened for all endpoints)"
+        for bad in who.unparsable:
+            text += f"; CIDR {bad!r} cannot be parsed, so it is treated as public"
+        reach.append(text)
+    what = f"{row.service}'s {row.description} ({port})"
+    if certain:
+        message = f"{describe_units(names)} {verb} {port} {opened_text(endpoint)}; {'; '.join(reach)}"
+    else:
+        message = (
+            f"{describe_units(names)} {verb} {port} and this input does not say on which endpoint; "
+            f"if it is opened for all endpoints, {'; '.join(reach)}"
+        )
+    if public:
+        message += f", but the catalog says {what} is not exposed externally"
+    else:
+        message += f": private networks only, which is fine inside the deployment, though the catalog keeps {what} internal"
+    wildcard = any(rule == "" for rule, _ in rules)
+    if row.exposure_note and wildcard:
+        message += f". {row.exposure_note}"
+    actions: list[str] = []
+    if endpoint == "":
+        actions.append(
+            f"open {port} on a named internal endpoint (`open-port {port} --endpoints <endpoint>`)"
+        )
+    if wildcard:
+        targets = ",".join(external_endpoints) if external_endpoints else "<endpoints of its external ports>"
+        actions.append(
+            f"replace `juju expose {app.name}` with `juju expose {app.name} --endpoints {targets}`"
+        )
+    if not actions:
+        # Opened on a named endpoint that a rule names: only that rule reaches it.
+        actions.append(
+            f"stop exposing endpoint {endpoint} (`juju unexpose {app.name} --endpoints {endpoint}`)"
+        )
+    fix = " and ".join(actions)
+    if not certain:
+        units = " ".join(f"--unit {n}" for n in names[:3])
+        fix = f"check with `juju exec {units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
+    if public:
+        fix += f"; or limit the rules to private networks (`juju expose {app.name} --to-cidrs 10.0.0.0/8`)"
+    else:
+        fix = f"nothing to do if those networks are yours; otherwise {fix}"
+    location = next((c.location for _, c in held if c.location is not None), None) or app.location
+    return Finding(
+        rule=ID,
+        severity=("error" if certain else "warning") if public else "info",
+        message=message + ".",
+        hosts=hosts,
+        units=tuple(names),
+        ports=(port,),
+        fix=sentence(fix),
+        location=location,
+    )
+
+
+def _applies(deployment: Deployment) -> bool:
+    # Relation data cannot see `juju expose`: judging exposure there would only guess.
+    return deployment.exposure_known
+
+
+RULE = Rule(
+    id=ID,
+    severity="error",
+    description="A port the catalog marks not exposed externally is reachable through an expose rule.",
+    remediation=(
+        "Open internal ports on a named internal endpoint and expose only the endpoints of external "
+        "ports (`juju expose APP --endpoints ...`), or limit the rule to private networks."
+    ),
+    check=check,
+    applies=_applies,
+)

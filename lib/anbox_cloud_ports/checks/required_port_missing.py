@@ -1,0 +1,73 @@
+"""required-port-missing: a unit does not hold a port the catalog marks required.
+
+Only where the input knows what is held (`juju status`, relation data): a bundle's claims are
+intentions, so a missing port there would be a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..catalog import CatalogRow
+from ..findings import Finding
+from ..model import Deployment
+from ..ports import PortRange
+from .index import Index
+from .rule import Rule
+
+ID = "required-port-missing"
+
+KNOWING_ORIGINS = frozenset({"observed", "relation"})
+
+
+def check(index: Index) -> Iterator[Finding]:
+    deployment = index.deployment
+    for unit in deployment.units:
+        if unit.subordinate or not index.catalog.knows(unit.charm, index.profile):
+            continue
+        claims = index.claims_by_unit.get(unit.key, [])
+        if not deployment.observed and not any(c.origin in KNOWING_ORIGINS for c in claims):
+            continue
+        missing: list[tuple[CatalogRow, PortRange]] = []
+        for row in index.catalog.for_charm(unit.charm, index.profile):
+            if row.required != "yes":
+                continue
+            for default in row.claims:
+                # Held as the row itself (moved by config) or as the row's default port, per protocol.
+                if not any(
+                    (c.row == row and c.port.protocol == default.protocol) or c.port == default
+                    for c in claims
+                ):
+                    missing.append((row, default))
+        if not missing:
+            continue
+        listed = ", ".join(f"{p} ({row.service} {row.description})" for row, p in missing)
+        ports = tuple(p for _, p in missing)
+        yield Finding(
+            rule=ID,
+            severity="warning",
+            message=f"{unit.key} does not hold {listed}, which the catalog marks required.",
+            hosts=(unit.host,),
+            units=(unit.key,),
+            ports=ports,
+            fix=(
+                f"Check that {unit.key}'s service is up and its charm opens "
+                f"{', '.join(str(p) for p in ports)}; a port moved by a config option counts once the "
+                "option's value is known."
+            ),
+            location=unit.location,
+        )
+
+
+def _applies(deployment: Deployment) -> bool:
+    return deployment.observed or any(c.origin in KNOWING_ORIGINS for c in deployment.claims)
+
+
+RULE = Rule(
+    id=ID,
+    severity="warning",
+    description="A unit does not hold a port the catalog marks required.",
+    remediation="Check that the unit's service is up and that its charm opens the port.",
+    check=check,
+    applies=_applies,
+)

@@ -1,0 +1,35 @@
+"""Rule: what a check is, declared in one place per rule (id, severity, description, remediation).
+
+Shaped after yamllint's `rules/<id>.py` and kube-linter's check specs: the words a user reads about a
+rule (in `--help`, SARIF, the README) live beside the code that raises it, not in a table elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..findings import Finding, Severity
+from ..model import Deployment
+from .index import Index
+
+
+def always(_deployment: Deployment) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check, with the words a user reads about it.
+
+    `check` reads the shared Index and yields findings; `applies` says whether the input can answer
+    the rule's question at all (exposure from relation data cannot), so a rule never guesses where
+    its input is silent.
+    """
+
+    id: str
+    severity: Severity
+    description: str
+    remediation: str
+    check: Callable[[Index], Iterable[Finding]]
+    applies: Callable[[Deployment], bool] = always

@@ -1,0 +1,213 @@
+"""The one model every source produces and the engine judges: hosts, units, port claims, exposure.
+
+A bundle, a `juju status` dump, a show-unit dump, relation data, the appliance table and this machine's
+listening sockets all become a `Deployment`, so one engine and one set of renderers serve them all.
+This module imports nothing but the port type: sources, rules and renderers depend on it, never the
+other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Literal
+
+from .ports import PortRange
+
+if TYPE_CHECKING:
+    from .catalog import CatalogRow, Profile
+
+ClaimOrigin = Literal["catalog", "config", "observed", "relation", "declared", "listener"]
+"""Why a unit holds a claim: the catalog's default port, a config option that moved it, a port Juju
+reports as open, relation data a unit published, an operator's declaration, or a socket this machine
+already listens on."""
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Host:
+    """Where sockets live: one Juju machine in one model.
+
+    Each LXD container is a machine of its own (`0/lxd/1`) with its own network namespace, so it is a
+    host of its own (docs/juju-facts.md#open-port-conflicts). A machine belongs to one model: machine
+    `0` of two models is two hosts. `model` is empty when the input holds one model only.
+    """
+
+    machine: str
+    model: str = ""
+
+    def __str__(self) -> str:
+        where = f"machine {self.machine}"
+        return f"{where} of model {self.model}" if self.model else where
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where in an input the offending entry sits (1-based line), for editors and SARIF."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+def qualified(model: str, name: str) -> str:
+    """A unit's or application's name, prefixed by its model when the input holds several models.
+
+    `model:name` reads as Juju's own `[controller:]model` prefix; neither model nor application names
+    may hold a colon (juju/names), so the form is unambiguous.
+    """
+    return f"{model}:{name}" if model else name
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A unit as Juju names it (`app/N`), on one host; a subordinate shares its principal's host.
+
+    `model` qualifies the unit's name where names could repeat across the input's models (several
+    `juju status` dumps, a Terraform plan): empty when every unit name is unique already, as on the
+    validator's relation, where Juju gives each related application its own name.
+    """
+
+    name: str
+    application: str
+    charm: str
+    host: Host
+    subordinate: bool = False
+    location: Location | None = None
+    model: str = ""
+
+    @property
+    def key(self) -> str:
+        """The unit's identity in a Deployment: its name, qualified by its model when it must be."""
+        return qualified(self.model, self.name)
+
+    @property
+    def application_key(self) -> str:
+        return qualified(self.model, self.application)
+
+
+@dataclass(frozen=True, slots=True)
+class Socket:
+    """What the kernel says holds a port: the address it is bound to and the process, when visible."""
+
+    address: str
+    pid: int | None = None
+    process: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One unit holding one PortRange for one endpoint (`""` = all endpoints, Juju's wildcard).
+
+    `unit` is the unit's key (`Unit.key`). `option` names the config option that moved the port,
+    `row` the catalog row the claim realises (the exposure rules need it), `socket` the listening
+    socket behind a `listener` claim.
+    """
+
+    unit: str
+    port: PortRange
+    endpoint: str = ""
+    origin: ClaimOrigin = "catalog"
+    option: str | None = None
+    row: CatalogRow | None = None
+    location: Location | None = None
+    socket: Socket | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExposeTarget:
+    """Who may reach an exposed endpoint; no CIDRs and no spaces means everyone (0.0.0.0/0, ::/0).
+
+    docs/juju-facts.md#expose: `juju expose` without `--to-cidrs`/`--to-spaces` opens to 0.0.0.0/0
+    and ::/0.
+    """
+
+    cidrs: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
+
+    @property
+    def everyone(self) -> bool:
+        return not self.cidrs and not self.spaces
+
+
+@dataclass(frozen=True, slots=True)
+class Application:
+    """An application's charm and exposure.
+
+    `exposed` maps endpoint names to who may reach them; the key `""` is the wildcard (`juju expose
+    app`, bundle `expose: true`), which exposes every opened port (docs/juju-facts.md#expose).
+    Empty: not exposed.
+    """
+
+    name: str
+    charm: str
+    exposed: Mapping[str, ExposeTarget] = field(default_factory=lambda: MappingProxyType({}))
+    subordinate: bool = False
+    location: Location | None = None
+    model: str = ""
+
+    @property
+    def key(self) -> str:
+        return qualified(self.model, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a source found wrong while reading an input it could still use.
+
+    A bad option value, a unit with junk relation data, a port Juju would not print: the source keeps
+    going and records it here; the `invalid-port` rule (or the rule named) reports it beside the
+    engine's own findings, so one bad unit never hides the others.
+    """
+
+    message: str
+    severity: Severity = "error"
+    fix: str | None = None
+    units: tuple[str, ...] = ()
+    hosts: tuple[Host, ...] = ()
+    ports: tuple[PortRange, ...] = ()
+    location: Location | None = None
+    rule: str = "invalid-port"
+
+
+ConflictScope = Literal["all", "taken"]
+"""Which overlapping pairs are conflicts: `all` of them, or only those where a port is already
+`taken` (a listener claim): what a preflight asks, since the services it checks for are candidates for
+this machine, not all installed on it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Everything one input says about where ports are claimed.
+
+    `observed` is true when claims are what Juju reports as open (so a missing required port is a
+    fact, not a guess). `exposure_known` is false when the source cannot see `juju expose` (relation
+    data: a hook is not told whether its application is exposed), so exposure rules stay silent
+    instead of guessing. `endpoints_known` is false when the source cannot say which endpoint a port is
+    opened on (`juju status` lists ports without endpoints; a bundle says nothing of them): its claims
+    carry `""`, and a per-endpoint expose rule may or may not reach them. `juju_managed` is false where
+    no Juju opens the ports (the appliance, this machine's sockets): only the sockets can object there.
+    """
+
+    input: str
+    applications: Mapping[str, Application]
+    units: tuple[Unit, ...]
+    claims: tuple[Claim, ...]
+    profile: Profile = "charmed"
+    observed: bool = False
+    problems: tuple[Problem, ...] = ()
+    unchecked: tuple[str, ...] = ()
+    exposure_known: bool = True
+    endpoints_known: bool = True
+    juju_managed: bool = True
+    conflict_scope: ConflictScope = "all"
+
+    def hosts(self) -> tuple[Host, ...]:
+        return tuple(sorted({unit.host for unit in self.units}))
+
+    def unit_map(self) -> dict[str, Unit]:
+        return {unit.key: unit for unit in self.units}

@@ -1,0 +1,35 @@
+"""Markdown, for a pull-request comment or a CI job summary."""
+
+from __future__ import annotations
+
+from ..findings import Report
+from .catalog import markdown_table
+from .common import rules_note, summary_line
+
+
+def render_markdown(report: Report) -> str:
+    """For a pull-request comment or a CI summary."""
+    out = [f"### anbox-ports check: `{report.input}`{rules_note(report)}", ""]
+    if report.findings:
+        rows = [
+            (
+                f.severity,
+                f"`{f.rule}`",
+                ", ".join(f"`{u}`" for u in f.units),
+                ", ".join(f"`{p}`" for p in f.ports),
+                _md_escape(f.message),
+                _md_escape(f.fix or ""),
+                f"`{f.location}`" if f.location else "",
+            )
+            for f in report.findings
+        ]
+        out += markdown_table(("Severity", "Rule", "Units", "Ports", "Message", "Fix", "Location"), rows)
+        out.append("")
+    else:
+        out += ["No findings.", ""]
+    out.append(f"**{summary_line(report)}**")
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,51 @@
+"""For a person at a terminal: each finding as a short block, wrapped to 80 columns, then the verdict."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..findings import Report
+from ..text import plural
+from .common import rules_note, summary_line
+
+WIDTH = 80
+
+_COLOURS = {"error": "\033[31;1m", "warning": "\033[33;1m", "info": "\033[36m"}
+_RESET = "\033[0m"
+
+
+def render_table(report: Report, *, colour: bool = False, title: str | None = None) -> str:
+    """For a person: each finding as a short block, wrapped to 80 columns, then the verdict."""
+    out: list[str] = []
+    if title:
+        out.append(title)
+        out.append("")
+    wrap = textwrap.TextWrapper(
+        width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
+    fix_wrap = textwrap.TextWrapper(
+        width=WIDTH, initial_indent="  fix: ", subsequent_indent="       ", break_on_hyphens=False
+    )
+    for f in report.findings:
+        label = f.severity.upper().ljust(7)
+        if colour:
+            label = _COLOURS[f.severity] + label + _RESET
+        where = ", ".join(str(h) for h in f.hosts[:2]) + (" ..." if len(f.hosts) > 2 else "")
+        head = f"{label} {f.rule}"
+        if where:
+            head += f"  [{where}]"
+        out.append(head)
+        out += wrap.wrap(f.message)
+        if f.fix:
+            out += fix_wrap.wrap(f.fix)
+        if f.location:
+            out.append(f"  at: {f.location}")
+        out.append("")
+    s = report.summary
+    if not report.findings and s.units:
+        out.append(f"Clean: {plural(s.units, 'unit')} on {plural(s.hosts, 'host')} match the catalog.")
+    elif not report.findings:
+        out.append("Clean: no findings.")
+    verdict = "FAILED" if s.errors else "OK"
+    out.append(f"{verdict}: {summary_line(report)}{rules_note(report)}")
+    return "\n".join(out) + "\n"
