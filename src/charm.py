@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from typing import Literal
 
 import ops
 import pydantic
 
+from anbox_cloud_ports.catalog import Profile
 from anbox_cloud_ports.charm.interface import PortsRequirer
 from anbox_cloud_ports.checks import check
-from anbox_cloud_ports.findings import Report
+from anbox_cloud_ports.findings import JujuVersion, Report
 from anbox_cloud_ports.render.as_json import report_json
 from anbox_cloud_ports.render.status import deployment_json, status_line
 
@@ -29,8 +29,8 @@ class ValidatorConfig(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(frozen=True)
 
-    juju: Literal["3", "4"] = "3"
-    profile: Literal["charmed", "appliance"] = "charmed"
+    juju: JujuVersion = "3"
+    profile: Profile = "charmed"
 
 
 class AnboxCloudPortsCharm(ops.CharmBase):

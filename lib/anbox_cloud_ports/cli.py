@@ -15,8 +15,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from .catalog import Catalog, Profile
+from .catalog import PROFILES, Catalog, Profile
 from .errors import AnboxPortsError, InputError
+from .findings import JUJU_VERSIONS
+from .firewall import FORMATS as FIREWALL_FORMATS
 from .render import FORMATS, RenderOptions, render
 
 EXIT_OK = 0
@@ -40,7 +42,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Anbox Cloud network ports: the catalog, and checks of bundles and live Juju models.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_check(sub)
+    catalog = sub.add_parser("catalog", help="print the catalog of Anbox Cloud ports")
+    catalog.add_argument("--profile", choices=(*PROFILES, "all"), default="all")
+    catalog.add_argument("--format", choices=("markdown", "json", "table"), default="markdown")
+    _add_preflight(sub)
+    _add_firewall(sub)
+    return parser
 
+
+def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     check = sub.add_parser(
         "check",
         help="find port conflicts and exposure mistakes in a bundle, juju status or show-unit dump",
@@ -57,8 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
     )
-    check.add_argument("--juju", choices=("3", "4"), default="3", help="Juju conflict semantics (default 3)")
-    check.add_argument("--profile", choices=("charmed", "appliance"), default="charmed")
+    check.add_argument(
+        "--juju", choices=JUJU_VERSIONS, default="3", help="Juju conflict semantics (default 3)"
+    )
+    check.add_argument("--profile", choices=PROFILES, default="charmed")
     check.add_argument(
         "--claim",
         action="append",
@@ -75,24 +88,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=tuple(FORMATS), default="table")
 
-    catalog = sub.add_parser("catalog", help="print the catalog of Anbox Cloud ports")
-    catalog.add_argument("--profile", choices=("charmed", "appliance", "all"), default="all")
-    catalog.add_argument("--format", choices=("markdown", "json", "table"), default="markdown")
 
+def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> None:
     preflight = sub.add_parser(
         "preflight", help="report catalog ports already taken by listening sockets on this machine"
     )
-    preflight.add_argument("--profile", choices=("charmed", "appliance"), default="appliance")
+    preflight.add_argument("--profile", choices=PROFILES, default="appliance")
     preflight.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
     )
     preflight.add_argument("--format", choices=tuple(FORMATS), default="table")
 
+
+def _add_firewall(sub: argparse._SubParsersAction[_Parser]) -> None:
     firewall = sub.add_parser("firewall", help="print firewall rules admitting exactly the exposed ports")
-    firewall.add_argument("--profile", choices=("charmed", "appliance"), default="appliance")
-    firewall.add_argument(
-        "--format", choices=("ufw", "nftables", "iptables", "aws", "gcp", "azure"), default="nftables"
-    )
+    firewall.add_argument("--profile", choices=PROFILES, default="appliance")
+    firewall.add_argument("--format", choices=FIREWALL_FORMATS, default="nftables")
     firewall.add_argument(
         "--service", action="append", default=[], metavar="NAME", help="only this service (repeatable)"
     )
@@ -103,7 +114,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CIDR",
         help="admit internal ports from this network",
     )
-    return parser
 
 
 def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
@@ -190,7 +200,7 @@ def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
     from .render.catalog import catalog_markdown, catalog_rows_json, catalog_table
 
     catalog = Catalog.builtin()
-    profiles: tuple[Profile, ...] = ("charmed", "appliance") if args.profile == "all" else (args.profile,)
+    profiles: tuple[Profile, ...] = PROFILES if args.profile == "all" else (args.profile,)
     if args.format == "json":
         out.write(json.dumps(catalog_rows_json(catalog, profiles), indent=2) + "\n")
     elif args.format == "table":

@@ -2,7 +2,7 @@
 
 Measured, not computed: both run against the fake Juju executables in tests/integration/fake_juju, put
 on PATH, and every invocation is logged ($FAKE_JUJU_LOG). ServicePorts runs in the example charm under
-ops.testing (which leaves hook tools alone, DESIGN fact 4); `set_ports` runs on a real `ops.Model` over
+ops.testing (which leaves hook tools alone, docs/juju-facts.md#ops-ports-limits); `set_ports` runs on a real `ops.Model` over
 ops' real model backend, so ops' own code spawns the tools, as in a deployed charm.
 
 Run with `python tests/bench/bench_hooktools.py` or through tests/bench/run.py. The set_ports rows
@@ -141,7 +141,7 @@ def set_ports_run(machine: Machine, service: str) -> tuple[list[int], list[float
 
 
 def set_ports_after_ranges(machine: Machine) -> str:
-    """What ops does to a unit whose ranges ServicePorts opened (DESIGN fact 3), measured."""
+    """What ops does to a unit whose ranges ServicePorts opened (docs/juju-facts.md#ops-ports-limits), measured."""
     service_ports_run(machine, "ams-lxd")
     unit = "ams-lxd/0"
     logging.getLogger("ops").setLevel(logging.ERROR)  # ops warns per truncated range; summarised below

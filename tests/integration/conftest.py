@@ -79,7 +79,7 @@ def example_charm(juju_controller: None, tmp_path_factory: pytest.TempPathFactor
     """tests/example_charm: one charm that opens any catalog service's ports (config `service`).
 
     Packed from a staged copy with this checkout's library in its lib/ (a packed charm's lib/ is on
-    its path, DESIGN fact 12), so the suite tests the working tree, not a published release.
+    its path, docs/juju-facts.md#library-packaging), so the suite tests the working tree, not a published release.
     """
     staged = tmp_path_factory.mktemp("example-charm") / "example_charm"
     shutil.copytree(EXAMPLE_CHARM_DIR, staged)

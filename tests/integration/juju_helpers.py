@@ -72,7 +72,7 @@ def first_units(layout: Iterable[ExampleApp] = LAYOUT) -> list[str]:
 def juju_option(major: int) -> str:
     """The validator's `juju` option and `anbox-ports --juju` for a model of this Juju major version.
 
-    Juju 2.9 and 3.x share the open-port rules the engine calls "3"; 4.x changed them (DESIGN facts 5-6).
+    Juju 2.9 and 3.x share the open-port rules the engine calls "3"; 4.x changed them (docs/juju-facts.md#open-port-conflicts).
     """
     return "4" if major >= 4 else "3"
 

@@ -8,7 +8,7 @@ is held against the catalog, the validator's verdict and `anbox-ports check` on 
 
 Skipped unless a Juju controller answers (conftest.py `juju_controller`); see README for the setup.
 Expectations follow the model's Juju: 3.x refuses the second unit's 443/tcp, 4.x accepts an identical
-range from co-located units (DESIGN facts 5 and 6).
+range from co-located units (docs/juju-facts.md#open-port-conflicts).
 """
 
 from __future__ import annotations

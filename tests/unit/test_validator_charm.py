@@ -25,7 +25,7 @@ OTHER_MODEL = "a91e77c3-2c4f-4e0b-8d6a-6a0f5e4b3c22"
 
 
 def juju_keys(n: int) -> dict[str, str]:
-    # Juju adds these to every unit databag (DESIGN fact 10); the reader must ignore them.
+    # Juju adds these to every unit databag (docs/juju-facts.md#relation-data); the reader must ignore them.
     return {
         "ingress-address": f"10.1.0.{n}",
         "egress-subnets": f"10.1.0.{n}/32",

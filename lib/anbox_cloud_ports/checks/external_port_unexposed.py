@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..catalog import CatalogRow
 from ..findings import Finding
-from ..model import Deployment
+from ..model import Application, Deployment, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
 from ..text import describe_units, join_and
@@ -30,67 +31,75 @@ def check(index: Index) -> Iterator[Finding]:
         ]
         if not rows:
             continue
-        names = sorted((u.key for u in units), key=unit_sort_key)
-        hosts = tuple(sorted({u.host for u in units}))
         if not app.exposed:
-            # The units' own claims of those rows (moved by config, maybe), else the rows' defaults.
-            held = sorted(
-                {
-                    c.port
-                    for u in units
-                    for c in index.claims_by_unit.get(u.key, ())
-                    if index.row_of(c, u.charm) in rows
-                }
-            )
-            ports = tuple(held) if held else tuple(p for row in rows for p in row.claims)
-            what = join_and(sorted({f"{row.service} {row.description}" for row in rows}))
-            yield Finding(
-                rule=ID,
-                severity="warning",
-                message=(
-                    f"{app.name} is not exposed, so clients cannot reach {', '.join(str(p) for p in ports)} "
-                    f"({what}), which the catalog marks required and exposed externally."
-                ),
-                hosts=hosts,
-                units=tuple(names),
-                ports=ports,
-                fix=(
-                    f"Run `juju expose {app.name}` (bundle: `expose: true`), or expose the endpoints "
-                    "those ports are opened on."
-                ),
-                location=app.location,
-            )
-            continue
-        # Exposed, but maybe not on the endpoint the external ports are opened for.
-        unreached: dict[tuple[PortRange, str], list[str]] = {}
-        for unit in units:
-            for claim in index.claims_by_unit.get(unit.key, ()):
-                row = index.row_of(claim, unit.charm)
-                if row in rows and not exposing_rules(app, claim.endpoint):
-                    unreached.setdefault((claim.port, claim.endpoint), []).append(unit.key)
-        if not unreached:
-            continue
-        rules = ", ".join(sorted(name or "(wildcard)" for name in app.exposed))
-        parts = [
-            f"{p} {opened_text(ep)} by {describe_units(sorted(us, key=unit_sort_key))}"
-            for (p, ep), us in sorted(unreached.items())
-        ]
-        endpoints = sorted({ep for _, ep in unreached if ep})
-        yield Finding(
-            rule=ID,
-            severity="warning",
-            message=(
-                f"{app.name} exposes only {rules}, which does not reach {'; '.join(parts)}; "
-                "the catalog marks these required and exposed externally."
-            ),
-            hosts=hosts,
-            units=tuple(names),
-            ports=tuple(sorted({p for p, _ in unreached})),
-            fix=f"Run `juju expose {app.name} --endpoints {','.join(endpoints)}`."
-            if endpoints
-            else f"Run `juju expose {app.name}`.",
-            location=app.location,
-        )
+            yield _unexposed(index, app, units, rows)
+        else:
+            yield from _unreached(index, app, units, rows)
+
+
+def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[CatalogRow]) -> Finding:
+    # The units' own claims of those rows (moved by config, maybe), else the rows' defaults.
+    held = sorted(
+        {
+            c.port
+            for u in units
+            for c in index.claims_by_unit.get(u.key, ())
+            if index.row_of(c, u.charm) in rows
+        }
+    )
+    ports = tuple(held) if held else tuple(p for row in rows for p in row.claims)
+    what = join_and(sorted({f"{row.service} {row.description}" for row in rows}))
+    return Finding(
+        rule=ID,
+        severity="warning",
+        message=(
+            f"{app.name} is not exposed, so clients cannot reach {', '.join(str(p) for p in ports)} "
+            f"({what}), which the catalog marks required and exposed externally."
+        ),
+        hosts=tuple(sorted({u.host for u in units})),
+        units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
+        ports=ports,
+        fix=(
+            f"Run `juju expose {app.name}` (bundle: `expose: true`), or expose the endpoints "
+            "those ports are opened on."
+        ),
+        location=app.location,
+    )
+
+
+def _unreached(
+    index: Index, app: Application, units: list[Unit], rows: list[CatalogRow]
+) -> Iterator[Finding]:
+    """Exposed, but maybe not on the endpoint the external ports are opened for."""
+    unreached: dict[tuple[PortRange, str], list[str]] = {}
+    for unit in units:
+        for claim in index.claims_by_unit.get(unit.key, ()):
+            row = index.row_of(claim, unit.charm)
+            if row in rows and not exposing_rules(app, claim.endpoint):
+                unreached.setdefault((claim.port, claim.endpoint), []).append(unit.key)
+    if not unreached:
+        return
+    rules = ", ".join(sorted(name or "(wildcard)" for name in app.exposed))
+    parts = [
+        f"{p} {opened_text(ep)} by {describe_units(sorted(us, key=unit_sort_key))}"
+        for (p, ep), us in sorted(unreached.items())
+    ]
+    endpoints = sorted({ep for _, ep in unreached if ep})
+    yield Finding(
+        rule=ID,
+        severity="warning",
+        message=(
+            f"{app.name} exposes only {rules}, which does not reach {'; '.join(parts)}; "
+            "the catalog marks these required and exposed externally."
+        ),
+        hosts=tuple(sorted({u.host for u in units})),
+        units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
+        ports=tuple(sorted({p for p, _ in unreached})),
+        fix=f"Run `juju expose {app.name} --endpoints {','.join(endpoints)}`."
+        if endpoints
+        else f"Run `juju expose {app.name}`.",
+        location=app.location,
+    )
 
 
 def _applies(deployment: Deployment) -> bool:

@@ -10,7 +10,7 @@ from ..model import Application, Claim, Deployment, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
 from ..text import describe_units, sentence
-from .expose import audience, exposing_rules, opened_text, rule_text
+from .expose import Audience, audience, exposing_rules, opened_text, rule_text
 from .index import Index
 from .rule import Rule
 
@@ -64,8 +64,45 @@ def _leak_finding(
     rules = exposing_rules(app, endpoint)
     audiences = [(rule, audience(target)) for rule, target in rules]
     public = any(a.public for _, a in audiences)
+    wildcard = any(rule == "" for rule, _ in rules)
     names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
-    hosts = tuple(sorted({unit.host for unit, _ in held}))
+    location = next((c.location for _, c in held if c.location is not None), None) or app.location
+    return Finding(
+        rule=ID,
+        severity=("error" if certain else "warning") if public else "info",
+        message=_message(
+            app, port, endpoint=endpoint, row=row, names=names, audiences=audiences, certain=certain
+        )
+        + ".",
+        hosts=tuple(sorted({unit.host for unit, _ in held})),
+        units=tuple(names),
+        ports=(port,),
+        fix=sentence(
+            _fix(
+                app,
+                port,
+                endpoint=endpoint,
+                names=names,
+                external_endpoints=external_endpoints,
+                wildcard=wildcard,
+                public=public,
+                certain=certain,
+            )
+        ),
+        location=location,
+    )
+
+
+def _message(
+    app: Application,
+    port: PortRange,
+    *,
+    endpoint: str,
+    row: CatalogRow,
+    names: list[str],
+    audiences: list[tuple[str, Audience]],
+    certain: bool,
+) -> str:
     verb = "opens" if len(names) == 1 else "open"
     reach: list[str] = []
     for rule, who in audiences:
@@ -83,13 +120,26 @@ def _leak_finding(
             f"{describe_units(names)} {verb} {port} and this input does not say on which endpoint; "
             f"if it is opened for all endpoints, {'; '.join(reach)}"
         )
-    if public:
+    if any(a.public for _, a in audiences):
         message += f", but the catalog says {what} is not exposed externally"
     else:
         message += f": private networks only, which is fine inside the deployment, though the catalog keeps {what} internal"
-    wildcard = any(rule == "" for rule, _ in rules)
-    if row.exposure_note and wildcard:
+    if row.exposure_note and any(rule == "" for rule, _ in audiences):
         message += f". {row.exposure_note}"
+    return message
+
+
+def _fix(
+    app: Application,
+    port: PortRange,
+    *,
+    endpoint: str,
+    names: list[str],
+    external_endpoints: list[str],
+    wildcard: bool,
+    public: bool,
+    certain: bool,
+) -> str:
     actions: list[str] = []
     if endpoint == "":
         actions.append(
@@ -110,20 +160,10 @@ def _leak_finding(
         units = " ".join(f"--unit {n}" for n in names[:3])
         fix = f"check with `juju exec {units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
     if public:
-        fix += f"; or limit the rules to private networks (`juju expose {app.name} --to-cidrs 10.0.0.0/8`)"
-    else:
-        fix = f"nothing to do if those networks are yours; otherwise {fix}"
-    location = next((c.location for _, c in held if c.location is not None), None) or app.location
-    return Finding(
-        rule=ID,
-        severity=("error" if certain else "warning") if public else "info",
-        message=message + ".",
-        hosts=hosts,
-        units=tuple(names),
-        ports=(port,),
-        fix=sentence(fix),
-        location=location,
-    )
+        return (
+            fix + f"; or limit the rules to private networks (`juju expose {app.name} --to-cidrs 10.0.0.0/8`)"
+        )
+    return f"nothing to do if those networks are yours; otherwise {fix}"
 
 
 def _applies(deployment: Deployment) -> bool:

@@ -17,11 +17,11 @@ place and the problem):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Annotated
 
 import pydantic
 
-from ..catalog import CatalogRow, Required
+from ..catalog import CatalogRow, Profile, Required
 from ..errors import InputError, PortRangeError
 from ..ports import PortRange
 from . import yamlload
@@ -40,10 +40,10 @@ class _Service(pydantic.BaseModel):
         pydantic.Field(min_length=1, max_length=200),
     ]
     exposed: bool = False
-    required: bool | Literal["yes", "no", "conditional"] = False
+    required: bool | Required = False
     condition: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
     description: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
-    profile: Literal["charmed", "appliance"] = "charmed"
+    profile: Profile = "charmed"
 
 
 class _File(pydantic.BaseModel):

@@ -40,19 +40,7 @@ def deployment_from_units(
     """
     catalog = catalog if catalog is not None else Catalog.builtin()
     location = Location(file) if file else None
-    decoded: list[DecodedUnit] = []
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for unit_name, app, databag in units:
-        if unit_name in seen:
-            continue
-        seen.add(unit_name)
-        result = databag if isinstance(databag, UnitDataError) else decode_unit(unit_name, databag, app=app)
-        if isinstance(result, UnitDataError):
-            problems.append(_problem(result, app, location))
-        else:
-            decoded.append(result)
-
+    decoded, problems = _decode_all(units, location)
     labels = model_labels(u.model for u in decoded)
     applications: dict[str, Application] = {}
     unit_list: list[Unit] = []
@@ -104,6 +92,25 @@ def deployment_from_units(
         exposure_known=False,
         juju_managed=profile != "appliance",
     )
+
+
+def _decode_all(
+    units: Iterable[RelatedUnit], location: Location | None
+) -> tuple[list[DecodedUnit], list[Problem]]:
+    """Every unit decoded once: the good ones, and one Problem for each bad one."""
+    decoded: list[DecodedUnit] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for unit_name, app, databag in units:
+        if unit_name in seen:
+            continue
+        seen.add(unit_name)
+        result = databag if isinstance(databag, UnitDataError) else decode_unit(unit_name, databag, app=app)
+        if isinstance(result, UnitDataError):
+            problems.append(_problem(result, app, location))
+        else:
+            decoded.append(result)
+    return decoded, problems
 
 
 def model_labels(models: Iterable[str]) -> dict[str, str]:

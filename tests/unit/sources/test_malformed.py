@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.sources import load, load_bundle
 
-MALFORMED = Path(__file__).parent / "data" / "malformed"
+MALFORMED = Path(__file__).parents[1] / "data" / "malformed"
 
 # file -> what the one-line refusal says
 REFUSED: dict[str, str] = {

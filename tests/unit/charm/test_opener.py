@@ -165,7 +165,7 @@ def test_ports_nobody_wants_are_closed_and_wanted_ones_kept(ctx) -> None:
 
 def test_a_range_open_on_all_endpoints_is_narrowed_without_a_gap(ctx) -> None:
     # An older revision opened 5349/tcp without --endpoints: a wildcard port leaks through any
-    # expose rule (DESIGN fact 7). Closing it on the other endpoints (internal, and the charm's
+    # expose rule (docs/juju-facts.md#expose). Closing it on the other endpoints (internal, and the charm's
     # `ports` relation endpoint) keeps it open on public.
     with fake_hook_tools(opened=["5349/tcp", "80/tcp"]) as tools:
         ctx.run(ctx.on.install(), _state("coturn"))

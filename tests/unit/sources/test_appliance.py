@@ -21,7 +21,7 @@ from anbox_cloud_ports.sources.appliance import (
 
 
 def reachable(deployment: Deployment, claim: Claim) -> bool:
-    """Juju's expose rule (DESIGN fact 7), written out independently of the engine.
+    """Juju's expose rule (docs/juju-facts.md#expose), written out independently of the engine.
 
     A rule for endpoint X exposes ports opened for X and for all endpoints (""); a wildcard rule ("")
     exposes every opened port.

@@ -12,7 +12,7 @@ from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.model import Deployment, ExposeTarget, Location
 from anbox_cloud_ports.sources import load, load_status
 
-STATUS = Path(__file__).parent / "data" / "status"
+STATUS = Path(__file__).parents[1] / "data" / "status"
 
 
 def by_unit(deployment: Deployment) -> dict[str, str]:

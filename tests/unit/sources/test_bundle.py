@@ -25,7 +25,7 @@ from anbox_cloud_ports.sources import (
 )
 from anbox_cloud_ports.sources.bundle import Placement
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 BUNDLES = DATA / "bundles"
 
 

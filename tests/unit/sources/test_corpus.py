@@ -12,7 +12,7 @@ from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.model import Deployment, ExposeTarget
 from anbox_cloud_ports.sources import load
 
-CORPUS = Path(__file__).parent / "data" / "corpus"
+CORPUS = Path(__file__).parents[1] / "data" / "corpus"
 FILES = sorted(p for p in CORPUS.glob("*/*") if p.name != "README.md")
 
 # file -> (hosts, units) when read, or the refusal Juju gives
