@@ -167,16 +167,11 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         if args.overlay:
             raise InputError("--overlay", "needs an INPUT bundle to overlay")
         if profile == "appliance":
-            from .sources import yamlload
-            from .sources.appliance import appliance_deployment, claims_from_data, parse_claim_arg
+            from .sources.appliance import appliance_deployment, claims_from_file, parse_claim_arg
 
             extra = [parse_claim_arg(c) for c in args.claim]
             for path in args.claims:
-                data, name = read_input(path)
-                parsed = yamlload.load(data, name)
-                if len(parsed.documents) != 1:
-                    raise InputError(name, "a claims file is one YAML document with a claims: key")
-                extra += claims_from_data(parsed.documents[0], name)
+                extra += claims_from_file(*read_input(path))
             deployment = appliance_deployment(catalog, extra=extra)
             title = "Anbox Cloud Appliance: the appliance's own ports on one host."
         else:

@@ -13,7 +13,6 @@ give the verdict the table means:
   file) become units of their own (`my-service/0`), unexposed, so the engine reports what they collide
   with.
 
-Parsing the claims file's YAML belongs to the sources; this module takes the already-parsed data.
 """
 
 from __future__ import annotations
@@ -48,6 +47,16 @@ def parse_claim_arg(text: str) -> tuple[PortRange, str]:
         raise InputError("--claim", f"{quote(text)} is not PORT=NAME (e.g. 8444/tcp=my-service)")
     port_text, name = (part.strip() for part in text.split("="))
     return _claim(port_text, name, "--claim", None)
+
+
+def claims_from_file(text: str | bytes, input: str) -> list[tuple[PortRange, str]]:
+    """A claims file (`--claims FILE`): one YAML or JSON document, read as any input is."""
+    from .yamlload import load
+
+    parsed = load(text, input)
+    if len(parsed.documents) != 1:
+        raise InputError(input, "a claims file is one YAML document with a claims: key")
+    return claims_from_data(parsed.documents[0], input)
 
 
 def claims_from_data(data: object, input: str) -> list[tuple[PortRange, str]]:
