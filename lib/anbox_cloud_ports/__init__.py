@@ -9,7 +9,7 @@ walks through the layers.
 from .catalog import Catalog, CatalogRow, ConfigOption, Profile
 from .errors import AnboxPortsError, InputError, OptionError, PortRangeError
 from .findings import Finding, Report, Severity, Summary
-from .model import Application, Claim, Deployment, ExposeTarget, Host, Location, Problem, Unit
+from .model import Application, Claim, Deployment, ExposeTarget, Host, Location, Model, Problem, Unit
 from .ports import ICMP, PortRange
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Host",
     "InputError",
     "Location",
+    "Model",
     "OptionError",
     "PortRange",
     "PortRangeError",

@@ -174,6 +174,24 @@ class Problem:
     rule: str = "invalid-port"
 
 
+ModelKind = Literal["iaas", "caas", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A Juju model an input names: what `Host.model`, `Unit.model` and `Application.model` refer to.
+
+    `label` is how hosts and units name it (`Host.model`): empty when the input holds one model, so
+    findings read as `juju status` of that model reads; the model's name (or a short uuid prefix)
+    when there are several. `kind` matters to exposure: on a Kubernetes (caas) model `juju expose`
+    has no effect (docs/juju-facts.md#expose).
+    """
+
+    label: str
+    name: str = ""
+    kind: ModelKind = "unknown"
+
+
 ConflictScope = Literal["all", "taken"]
 """Which overlapping pairs are conflicts: `all` of them, or only those where a port is already
 `taken` (a listener claim): what a preflight asks, since the services it checks for are candidates for
@@ -205,6 +223,11 @@ class Deployment:
     endpoints_known: bool = True
     juju_managed: bool = True
     conflict_scope: ConflictScope = "all"
+    models: Mapping[str, Model] = field(default_factory=lambda: MappingProxyType({}))
+
+    def model(self, label: str) -> Model:
+        """The model a host or unit label refers to (an unknown kind when the input did not say)."""
+        return self.models.get(label) or Model(label)
 
     def hosts(self) -> tuple[Host, ...]:
         return tuple(sorted({unit.host for unit in self.units}))
