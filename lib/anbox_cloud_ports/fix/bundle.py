@@ -68,7 +68,6 @@ class _Bundle:
         self.profile: Profile = profile
         self.juju: JujuVersion = juju
         self.edits: dict[str, _AppEdit] = {}
-        self.unresolved: list[Unresolved] = []
         # Pairs of units neither of which can move without moving others: the planner tries options.
         self.unmovable: set[frozenset[str]] = set()
 
@@ -122,7 +121,7 @@ def fix_bundle(
             break
         merged, deployment = bundle.read(_render(bundle, before, None))
         report = bundle.report(deployment)
-    left = remaining(report, [*reasons, *bundle.unresolved])
+    left = remaining(report, reasons)
     text_out = _render(bundle, before, report, left)
     return FixResult(text=text_out, before=before, after=report, unresolved=left, kind="bundle overlay")
 
@@ -241,15 +240,8 @@ def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> bool:
             "a network namespace of its own; every other unit stays where it was",
         ]
         return True
+    # Neither unit can move alone: the planner tries an option in the next round, or says why not.
     bundle.unmovable.add(frozenset((change.unit, change.apart_from)))
-    bundle.unresolved.extend(
-        Unresolved(
-            f,
-            "moving either unit would move other units placed beside it (`to: [app/N]`), and no option "
-            "moves the port: place one of them elsewhere in the bundle",
-        )
-        for f in change.resolves
-    )
     return True
 
 

@@ -126,17 +126,16 @@ class _Planner:
             first.key: self._claims(first, finding.ports[0]),
             second.key: self._claims(second, finding.ports[-1]),
         }
+        # Two units of one application: an option moves both alike, only moving one separates them.
+        movers = () if first.application_key == second.application_key else (second, first)
         # 1. an option value the operator chose is the cause: move it
-        for unit in (second, first):
+        for unit in movers:
             for claim in held[unit.key]:
                 if claim.origin == "config" and self._move_option(finding, unit, claim):
                     return
         # 2. two principals: one goes to a host of its own
-        if (
-            not first.subordinate
-            and not second.subordinate
-            and frozenset((first.key, second.key)) not in self.no_move
-        ):
+        pair = frozenset((first.key, second.key))
+        if not first.subordinate and not second.subordinate and pair not in self.no_move:
             self.moves[second.key] = MoveUnit(
                 unit=second.key,
                 application=second.application_key,
@@ -148,10 +147,17 @@ class _Planner:
             )
             return
         # 3. a catalog port an option can move
-        for unit in (second, first):
+        for unit in movers:
             for claim in held[unit.key]:
                 if self._move_option(finding, unit, claim):
                     return
+        if not first.subordinate and not second.subordinate:
+            self._unresolved(
+                finding,
+                "moving either unit would move other units placed beside it (`to: [app/N]`), and no option "
+                "moves the port: place one of them elsewhere",
+            )
+            return
         sub = first if first.subordinate else second
         self._unresolved(
             finding,
@@ -356,4 +362,3 @@ class _Planner:
             if target is not None:
                 rules[endpoint] = target
         self.exposures[app.key] = SetExposure(app.key, MappingProxyType(rules), resolves=(finding,))
-
