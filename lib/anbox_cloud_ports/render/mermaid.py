@@ -10,7 +10,8 @@ box by box (at most `MAX_EXPANDED`), and every other unit is summarised per appl
 
 Everything from the input reaches the diagram only as a quoted label escaped by `label()`, by rules
 measured against mermaid 11 in a real browser: outside quotes, or with one of `"<>&#`:;%` raw, a
-label could end early, become markup, a directive (`%%{`), an icon (`fa:`) or a markdown string.
+label could end early, become markup, a directive (`%%{`), an icon (`fa:`), a markdown string or a
+line break (a backslash and an n).
 Node ids are generated (`n0`, `n1`, ...), never taken from input.
 """
 
@@ -63,20 +64,26 @@ _ESCAPES = {
     ":": "#58;",
     ";": "#59;",
     "%": "#37;",
+    "\\": "#92;",
 }
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def escape(text: str) -> str:
-    """Text shown literally in a mermaid label: mermaid entity codes for the characters it reads."""
+    """Text shown literally in a mermaid label: mermaid entity codes for the characters it reads.
+
+    Line breaks stay raw newlines, which a quoted label keeps as its own (the quote cannot end early:
+    `"` is a code). Not `<br>`: a label holding `<br>` is read as HTML, and then `fa:fa-car` becomes
+    an icon even when its colon is a code (measured with mermaid 11.17.2).
+    """
     out = "".join(_ESCAPES.get(ch, ch) for ch in _CONTROLS.sub(" ", text))
-    return _NEWLINES.sub("<br>", out)
+    return _NEWLINES.sub("\n", out)
 
 
 def label(*lines: str) -> str:
     """A quoted label of one or more lines; mermaid refuses `""`, so an empty one is a space."""
-    text = "<br>".join(escape(line) for line in lines)
+    text = "\n".join(escape(line) for line in lines)
     return f'"{text}"' if text.strip() else '" "'
 
 
