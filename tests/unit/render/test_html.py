@@ -60,7 +60,9 @@ def test_without_mermaid_the_cli_says_so_in_one_line(monkeypatch: pytest.MonkeyP
     )
 
 
-def test_mermaid_found_in_node_modules_of_the_current_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def test_mermaid_found_in_node_modules_of_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
     monkeypatch.delenv("ANBOX_PORTS_MERMAID_JS", raising=False)
     monkeypatch.setattr(html, "GLOBAL_NODE_MODULES", ())
     monkeypatch.chdir(tmp_path)

@@ -98,5 +98,8 @@ def test_markdown_embeds_the_picture_in_a_fence():
 
 
 def test_ports_text_joins_protocols_and_cuts_long_lists():
-    assert ports_text([P("10000-11000/udp"), P("10000-11000/tcp"), P("8443/tcp")]) == "8443/tcp · 10000-11000/tcp+udp"
+    assert (
+        ports_text([P("10000-11000/udp"), P("10000-11000/tcp"), P("8443/tcp")])
+        == "8443/tcp · 10000-11000/tcp+udp"
+    )
     assert ports_text([P(f"{p}/tcp") for p in range(1, 20, 2)], 3) == "1/tcp · 3/tcp · 5/tcp · +7 more"
