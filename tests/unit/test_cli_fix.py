@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.cli import main
 from anbox_cloud_ports.sources import load_bundle
@@ -66,3 +68,14 @@ def test_overlays_on_a_status_dump_are_refused():
     code, _, err = run("fix", status, "--overlay", str(HULK))
     assert code == 2
     assert "overlays apply to bundles" in err
+
+
+def test_readme_shows_the_real_fix(monkeypatch: pytest.MonkeyPatch):
+    repo = Path(__file__).parents[2]
+    monkeypatch.chdir(repo)
+    code, out, _ = run(
+        "fix", "lib/anbox_cloud_ports/data/reference.yaml", "--overlay", "docs/examples/crowded.yaml"
+    )
+    assert code == 0
+    readme = (repo / "README.md").read_text()
+    assert "$ cat fix.yaml\n" + out + "$ anbox-ports check" in readme
