@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     catalog.add_argument("--format", choices=("markdown", "json", "table"), default="markdown")
     _add_preflight(sub)
     _add_firewall(sub)
+    _add_fix(sub)
     return parser
 
 
@@ -114,6 +115,64 @@ def _add_firewall(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="CIDR",
         help="admit internal ports from this network",
     )
+
+
+def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
+    fix = sub.add_parser(
+        "fix",
+        help="print the bundle overlay (or juju commands) that removes every error finding",
+        description=(
+            "For a bundle, print an overlay that removes every error `check` finds; for a `juju status` "
+            "dump, the juju commands. The fix is proved first: the input is read again with it and "
+            "checked; if an error would remain, nothing is printed, the remaining findings go to "
+            "stderr and the exit status is 1."
+        ),
+    )
+    fix.add_argument("input", help="bundle or juju status dump, or - for standard input")
+    fix.add_argument(
+        "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
+    )
+    fix.add_argument(
+        "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
+    )
+    fix.add_argument("--juju", choices=JUJU_VERSIONS, default="3", help="Juju conflict semantics (default 3)")
+    fix.add_argument("--profile", choices=PROFILES, default="charmed")
+    fix.add_argument(
+        "--move-to",
+        choices=("container", "machine"),
+        default="container",
+        help="where a colliding unit goes: a new LXD container on its machine (default) or a new machine",
+    )
+
+
+def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .fix import fix_input
+
+    data, name = read_input(args.input)
+    overlays = [read_input(path) for path in args.overlay]
+    catalog = _catalog(args.catalog)
+    result = fix_input(
+        data,
+        input=name,
+        overlays=overlays,
+        catalog=catalog,
+        profile=args.profile,
+        juju=args.juju,
+        into=args.move_to,
+    )
+    if not result.ok:
+        from .text import one_line, plural
+
+        err.write(
+            f"anbox-ports fix: with the best {result.kind} found, {plural(len(result.unresolved), 'error')} "
+            "would remain, so nothing is printed:\n"
+        )
+        for item in result.unresolved:
+            err.write(f"  {item.finding.rule}: {one_line(item.finding.message)}\n")
+            err.write(f"    cure: {one_line(item.reason)}\n")
+        return EXIT_FINDINGS
+    out.write(result.text)
+    return EXIT_OK
 
 
 def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
@@ -232,7 +291,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_UNUSABLE
-    command = {"check": _check, "catalog": _catalog_command, "preflight": _preflight, "firewall": _firewall}
+    command = {
+        "check": _check,
+        "catalog": _catalog_command,
+        "preflight": _preflight,
+        "firewall": _firewall,
+        "fix": lambda args, out: _fix(args, out, stderr),
+    }
     try:
         return command[args.command](args, stdout)
     except AnboxPortsError as error:

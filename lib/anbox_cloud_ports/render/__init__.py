@@ -48,9 +48,28 @@ def _markdown(report: Report, options: RenderOptions) -> str:
     return render_markdown(report)
 
 
+def _mermaid(report: Report, options: RenderOptions) -> str:
+    from .mermaid import render_mermaid
+
+    return render_mermaid(report)
+
+
+def _html(report: Report, options: RenderOptions) -> str:
+    from .html import render_html
+
+    return render_html(report, title=options.title)
+
+
 # Imported lazily: a run renders one format, and the others' imports (SARIF's rule registry) cost time.
 FORMATS: Mapping[str, Renderer] = MappingProxyType(
-    {"table": _table, "json": _json, "sarif": _sarif, "markdown": _markdown}
+    {
+        "table": _table,
+        "json": _json,
+        "sarif": _sarif,
+        "markdown": _markdown,
+        "mermaid": _mermaid,
+        "html": _html,
+    }
 )
 
 
