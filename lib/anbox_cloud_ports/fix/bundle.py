@@ -220,29 +220,100 @@ def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> bool:
         if target is None:
             continue
         directives[index] = target
-        candidate = replace(
-            app, to=[(d, app.location, f"{app.where}.to[{i}]") for i, d in enumerate(directives)]
-        )
-        trial = replace(merged, applications={**merged.applications, app_name: candidate})
-        after = place_units(trial, bundle.input)
+        lists = {app_name: directives, **_pinned_dependents(merged, before.units, app_name, index)}
+        trial_apps = dict(merged.applications)
+        for listed, texts in lists.items():
+            spec = merged.applications[listed]
+            assert spec is not None  # noqa: S101 - only placed applications are listed
+            trial_apps[listed] = replace(
+                spec, to=[(d, spec.location, f"{spec.where}.to[{i}]") for i, d in enumerate(texts)]
+            )
+        try:
+            after = place_units(replace(merged, applications=trial_apps), bundle.input)
+        except InputError:  # a pin that would make a placement cycle: this unit cannot move alone
+            continue
         other = change.apart_from if name == change.unit else change.unit
         if not _separated(before.units, after.units, name, other):
             continue
-        edit = bundle.edit(app_name)
-        previous = [t for t, _, _ in app.to]
-        edit.to = directives
-        moved = replace(change, unit=name, apart_from=other)
-        where = "a new LXD container" if change.into == "container" else "a new machine"
-        on = f" on machine {target.removeprefix('lxd:')}" if change.into == "container" else ""
-        edit.to_notes += [
-            *_resolves(change.resolves),
-            f"{moved.unit} moves to {where}{on} ({_show(previous)} -> {_show(directives)}), "
-            "a network namespace of its own; every other unit stays where it was",
-        ]
+        _note_move(bundle, change, merged, name=name, other=other, target=target, lists=lists)
         return True
     # Neither unit can move alone: the planner tries an option in the next round, or says why not.
     bundle.unmovable.add(frozenset((change.unit, change.apart_from)))
     return True
+
+
+def _pinned_dependents(
+    merged: Part, placed: Mapping[str, list[Placed]], app_name: str, index: int
+) -> dict[str, list[str]]:
+    """Other applications' `to:` lists, with every unit placed beside the mover pinned where it is.
+
+    A unit placed by `app/N` (no container) shares app/N's host and would follow it
+    (docs/juju-facts.md#bundles); it is pinned to that host instead: the bundle machine id when the
+    host is a bundle machine, else a unit that stays there. `lxd:app/N` makes a container on app/N's
+    machine, which moving app/N into a container of that machine does not change.
+    """
+    spot = placed[app_name][index]
+    staying = [
+        f"{other}/{i}"
+        for other, spots in sorted(placed.items())
+        for i, where in enumerate(spots)
+        if where.host == spot.host and (other, i) != (app_name, index)
+    ]
+    lists: dict[str, list[str]] = {}
+    for other, spec in merged.applications.items():
+        if spec is None or other == app_name:
+            continue
+        texts = explicit_directives(spec, placed)
+        changed = False
+        for i, text in enumerate(texts):
+            placement = parse_placement(text)
+            if placement is None or placement.container:
+                continue
+            if placement.application == app_name and placement.unit == index:
+                anchors = [s for s in staying if not s.startswith(f"{other}/")]
+                if spot.host in (merged.machines or {}):
+                    texts[i] = spot.host
+                elif anchors:
+                    texts[i] = anchors[0]
+                else:
+                    continue
+                changed = True
+        if changed:
+            lists[other] = texts
+    return lists
+
+
+def _note_move(
+    bundle: _Bundle,
+    change: MoveUnit,
+    merged: Part,
+    *,
+    name: str,
+    other: str,
+    target: str,
+    lists: Mapping[str, list[str]],
+) -> None:
+    moved = replace(change, unit=name, apart_from=other)
+    where = "a new LXD container" if change.into == "container" else "a new machine"
+    on = f" on machine {target.removeprefix('lxd:')}" if change.into == "container" else ""
+    app_name = name.rpartition("/")[0]
+    for listed, texts in lists.items():
+        spec = merged.applications[listed]
+        assert spec is not None  # noqa: S101 - only placed applications are listed
+        previous = [t for t, _, _ in spec.to]
+        edit = bundle.edit(listed)
+        edit.to = texts
+        if listed == app_name:
+            edit.to_notes += [
+                *_resolves(change.resolves),
+                f"{moved.unit} moves to {where}{on} ({_show(previous)} -> {_show(texts)}), "
+                "a network namespace of its own; every other unit stays where it was",
+            ]
+        else:
+            edit.to_notes.append(
+                f"pinned where it is ({_show(previous)} -> {_show(texts)}): it was placed beside "
+                f"{moved.unit}, which moves"
+            )
 
 
 def _separated(

@@ -1,5 +1,6 @@
 """What every fix test asserts: the overlay, read back with the bundle, leaves no error, and touches
-only the applications the errors were about."""
+only the applications the errors were about, or pins others exactly where they were (a unit placed
+beside a unit that moves would otherwise follow it)."""
 
 from __future__ import annotations
 
@@ -41,5 +42,23 @@ def fixed(base: str | bytes, overlays: Sequence[Overlay] = (), *, name: str = "b
     assert result.ok, result.text
     again = check(load_bundle(base, input=name, overlays=[*overlays, (result.text, "fix.yaml")]))
     assert again.summary.errors == 0, [f.message for f in again.findings if f.severity == "error"]
-    assert overlay_apps(result.text) <= error_apps(result.before), result.text
+    others = overlay_apps(result.text) - error_apps(result.before)
+    if others:
+        # Pinned units keep their neighbours (a new machine may get another number, not other company).
+        moved = error_apps(result.before)
+        assert _company(result.before, others, moved) == _company(again, others, moved), result.text
+        assert "pinned where it is" in result.text, result.text
     return result
+
+
+def _company(report: Report, apps: set[str], moved: set[str]) -> dict[str, frozenset[str]]:
+    """For each unit of `apps`, the other units on its host, the `moved` applications' units left out."""
+    by_host: dict[object, set[str]] = {}
+    for unit in report.deployment.units:
+        if unit.application not in moved:
+            by_host.setdefault(unit.host, set()).add(unit.key)
+    return {
+        unit.key: frozenset(by_host[unit.host] - {unit.key})
+        for unit in report.deployment.units
+        if unit.application in apps
+    }
