@@ -49,13 +49,13 @@ class _Builder:
         }
 
     def host(self, app: PlannedApplication, machine: str) -> Host:
-        label = self.labels[app.model]
         if machine.startswith("id:"):
-            return Host(machine[3:], label)
-        # Named within the module that creates the model: `juju_machine.lxd_node[0]`.
-        prefix = self.machine_model.get(machine, app.model).rsplit("juju_model.", 1)[0]
+            return Host(machine[3:], self.labels[app.model])
+        # Named within the module that creates its model: `juju_machine.lxd_node[0]` of that model.
+        model = self.machine_model.get(machine, app.model)
+        prefix = model.rsplit("juju_model.", 1)[0]
         short = machine[len(prefix) :] if prefix and machine.startswith(prefix) else machine
-        return Host(short, label)
+        return Host(short, self.labels[model])
 
     def build(self) -> Deployment:
         principals = [a for a in self.plan.applications if not self._subordinate(a.charm)]
