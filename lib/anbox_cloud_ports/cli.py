@@ -64,7 +64,9 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
             "with --profile appliance, the appliance's own port map)."
         ),
     )
-    check.add_argument("input", nargs="?", help="file or Terraform directory to check, or - for standard input")
+    check.add_argument(
+        "input", nargs="?", help="file or Terraform directory to check, or - for standard input"
+    )
     check.add_argument(
         "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
     )

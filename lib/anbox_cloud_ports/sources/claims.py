@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..catalog import Catalog, CatalogRow, ConfigOption, Profile, ServiceList
-from ..errors import InputError, OptionError, PortRangeError
+from ..errors import InputError, OptionError, PortRangeError, show_value
 from ..model import Claim, ClaimOrigin, Location, Problem, Unit
 from ..ports import PortRange, Protocol, parse_port_option
 from ..text import plain, quote
@@ -154,7 +154,7 @@ def _service_ports(
         if port is None:
             problems.append(
                 Problem(
-                    message=f"application {plain(app.application)}: service {label} of option {services.name}: {services.port_key} {quote(raw, 30)} is not a port 1-65535",
+                    message=f"application {plain(app.application)}: service {label} of option {services.name}: {services.port_key} {show_value(raw)} is not a port 1-65535",
                     fix=f"set the {services.port_key} of service {label} to a port 1-65535",
                     units=keys,
                     location=location,

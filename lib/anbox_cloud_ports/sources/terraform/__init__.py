@@ -18,21 +18,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from ...catalog import Catalog, Profile
 from ...gcpause import gc_paused
 from ...model import Deployment
-from .build import build
+from .arguments import VarArg, VarFile, VarSource
 from .errors import ConfigError, LimitError, ParseError, ParserUnavailableError, TerraformError, VariableError
-from .evaluator import Evaluation, Limits, ModuleInstance
 from .plan_json import looks_like_plan, read_plan
-from .resources import read_resources
-from .variables import VarArg, VarFile, VarSource, collect, resolve
+
+if TYPE_CHECKING:
+    from .evaluator import Limits
 
 __all__ = [
     "ConfigError",
     "LimitError",
-    "Limits",
     "ParseError",
     "ParserUnavailableError",
     "TerraformError",
@@ -68,6 +68,12 @@ def load_directory(
     them); by default none are read, so a library call does not depend on the caller's shell.
     Raises a `TerraformError` (one line, naming file and line) for input Terraform would refuse too.
     """
+    # The evaluator is imported here, not with the package: plan JSON and every other input need none of it.
+    from .build import build
+    from .evaluator import Evaluation, Limits, ModuleInstance
+    from .resources import read_resources
+    from .variables import collect, resolve
+
     if not os.path.isdir(directory):
         raise ConfigError(f"{directory}: not a directory")
     with gc_paused():

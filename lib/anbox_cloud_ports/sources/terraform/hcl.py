@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +90,25 @@ def _parser() -> Any:
 
 
 def parse_body(source: str, file: str, line_offset: int = 0) -> Body:
-    """A whole HCL file (`.tf` or `.tfvars`) as a `Body`."""
+    """A whole HCL file (`.tf` or `.tfvars`) as a `Body`; small files are parsed once per process."""
     if len(source) > MAX_SOURCE_BYTES:
         raise ParseError(f"{file}: file larger than {MAX_SOURCE_BYTES} bytes")
+    if len(source) <= _CACHED_SOURCE_BYTES:
+        return _parse_body_cached(source, file, line_offset)
+    return _parse_body(source, file, line_offset)
+
+
+# A module called with for_each, or a library user checking variants, reads the same files again;
+# syntax trees are immutable, so they are kept (for files this small: bounded memory).
+_CACHED_SOURCE_BYTES = 256 * 1024
+
+
+@lru_cache(maxsize=128)
+def _parse_body_cached(source: str, file: str, line_offset: int) -> Body:
+    return _parse_body(source, file, line_offset)
+
+
+def _parse_body(source: str, file: str, line_offset: int) -> Body:
     tree = _parse(source, file, line_offset)
     try:
         return _Converter(source, file, line_offset).body(tree.children[0])
@@ -131,7 +147,7 @@ def _syntax_message(exc: Exception, file: str, line_offset: int) -> str:
     char = getattr(exc, "char", None)
     if token is not None:
         text = str(token)
-        what = "end of line" if text.strip() == "" else repr(text[:30])
+        what = "end of line" if text[:1] in ("\n", "\r") or not text.strip() else repr(text[:30])
         return f"{where}: invalid HCL syntax: unexpected {what}"
     if char is not None:
         return f"{where}: invalid HCL syntax: unexpected character {char!r}"

@@ -20,29 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
+from .arguments import VarFile, VarSource
 from .declarations import MISSING, ModuleConfig
 from .errors import EvalError, ParseError, VariableError
 from .evaluator import constant_value
 from .hcl import MAX_SOURCE_BYTES, parse_body, parse_expression
 from .typeconv import ConversionError, convert
 from .values import Value
-
-
-@dataclass(frozen=True)
-class VarFile:
-    """`-var-file=PATH` (relative paths are relative to the current directory, as in Terraform)."""
-
-    path: str
-
-
-@dataclass(frozen=True)
-class VarArg:
-    """`-var NAME=VALUE`, exactly as typed."""
-
-    text: str
-
-
-VarSource = VarFile | VarArg
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,10 @@ def test_enable_lb_opens_the_services_of_haproxy_and_warns_about_the_unlisted_on
         ("internal-port-exposed", "info", ("4222/tcp",)),
     ]
     warning = report.findings[0]
-    assert "expose block of anbox-stream-gateway-lb (all endpoints) exposes it to 0.0.0.0/0 and ::/0" in warning.message
+    assert (
+        "expose block of anbox-stream-gateway-lb (all endpoints) exposes it to 0.0.0.0/0 and ::/0"
+        in warning.message
+    )
     assert "remove its service from option services" in (warning.fix or "")
     assert '`expose { cidrs = "<networks you trust>" }` in anbox-stream-gateway-lb' in (warning.fix or "")
     assert report.summary.errors == 0
@@ -144,7 +147,12 @@ def test_a_conflict_within_one_model_names_the_model_and_the_option(tmp_path: Pa
     control = root / "modules" / "subcluster" / "control_plane.tf"
     # AMS's API moved onto 443, where the stream agent on the same machine listens.
     before = control.read_text()
-    control.write_text(before.replace("use_embedded_etcd = !var.external_etcd", 'use_embedded_etcd = !var.external_etcd\n    port = "443"'))
+    control.write_text(
+        before.replace(
+            "use_embedded_etcd = !var.external_etcd",
+            'use_embedded_etcd = !var.external_etcd\n    port = "443"',
+        )
+    )
     assert control.read_text() != before
     report = judged(directory(root=root))
     [conflict] = [f for f in report.findings if f.rule == "port-conflict"]

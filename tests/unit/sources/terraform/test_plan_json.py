@@ -109,7 +109,9 @@ def test_a_machine_passed_through_a_module_variable_is_followed() -> None:
         ({"configuration": {"root_module": {"module_calls": "x"}}}, None),
     ],
 )
-def test_a_malformed_plan_is_one_line_or_read_as_far_as_it_goes(change: dict[str, Any], message: str | None) -> None:
+def test_a_malformed_plan_is_one_line_or_read_as_far_as_it_goes(
+    change: dict[str, Any], message: str | None
+) -> None:
     document = {**plan("deploy"), **change}
     if message is None:
         deployment = read(document)
@@ -131,7 +133,8 @@ def test_a_plan_is_told_apart_from_bundles_and_status_by_its_content(tmp_path: P
     deployment = load(pretty.read_text(), input=str(pretty))
     lb = deployment.applications[f"{CONTROLLER}:anbox-stream-gateway-lb"]
     assert lb.charm == "haproxy"
-    assert lb.location is not None and lb.location.line is not None  # reformatted: lines mean something
+    assert lb.location is not None
+    assert lb.location.line is not None
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="the terraform binary is not installed")
@@ -141,7 +144,8 @@ def test_a_plan_is_told_apart_from_bundles_and_status_by_its_content(tmp_path: P
 )
 def test_terraform_writes_the_same_plan_again(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("make_plans", PROVIDER / "make_plans.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     make_plans = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_plans)
     fresh = json.loads(make_plans.plan_json("lb", tmp_path))
