@@ -70,7 +70,8 @@ def load_directory(
     """
     # The evaluator is imported here, not with the package: plan JSON and every other input need none of it.
     from .build import build
-    from .evaluator import Evaluation, Limits, ModuleInstance
+    from .evaluator import Evaluation, Limits
+    from .instances import ModuleInstance
     from .resources import read_resources
     from .variables import collect, resolve
 

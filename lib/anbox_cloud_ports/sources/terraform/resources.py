@@ -13,7 +13,8 @@ from typing import Literal
 
 from ...model import Location
 from .declarations import ResourceDecl
-from .evaluator import ModuleInstance, ResourceObject, walk_instances
+from .evaluator import ResourceObject
+from .instances import ModuleInstance, walk_instances
 from .plan import (
     JujuPlan,
     PlannedApplication,

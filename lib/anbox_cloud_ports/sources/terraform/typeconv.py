@@ -111,7 +111,13 @@ def _sub(path: str, step: str) -> str:
 def _convert(value: Value, spec: TypeSpec, path: str) -> Value:
     if value is None or isinstance(value, Unknown) or spec.kind == "any":
         return value
-    kind = spec.kind
+    if spec.primitive:
+        return _convert_primitive(value, spec.kind, path)
+    return _convert_collection(value, spec, path)
+
+
+def _convert_primitive(value: Value, kind: str, path: str) -> Value:
+    """string, number, bool: Terraform converts between them where the text allows."""
     if kind == "string":
         if isinstance(value, str):
             return value
@@ -129,32 +135,32 @@ def _convert(value: Value, spec: TypeSpec, path: str) -> Value:
                 raise _fail(path, "a number is required")
             return parsed
         raise _fail(path, "number required")
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str):
-            if value in ("true", "1"):
-                return True
-            if value in ("false", "0"):
-                return False
-            if value.lower() in ("true", "false"):
-                raise _fail(
-                    path, f'a bool is required; to convert from string, use lowercase "{value.lower()}"'
-                )
-            raise _fail(path, "a bool is required")
-        raise _fail(path, "bool required")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+        if value.lower() in ("true", "false"):
+            raise _fail(path, f'a bool is required; to convert from string, use lowercase "{value.lower()}"')
+        raise _fail(path, "a bool is required")
+    raise _fail(path, "bool required")
+
+
+def _convert_collection(value: Value, spec: TypeSpec, path: str) -> Value:
+    """list, set, map, object, tuple: element by element, each error prefixed by where it is."""
+    kind = spec.kind
     if kind in ("list", "set"):
         if not is_list(value):
             raise _fail(path, f"{spec.friendly()} required")
-        if not (spec.elem is not None):
-            raise TypeError("internal invariant broken: spec.elem is not None")
+        assert spec.elem is not None  # noqa: S101 - parse_type gives collections an element type
         items = [_convert(v, spec.elem, _sub(path, f"element {i}")) for i, v in enumerate(value)]  # type: ignore[arg-type]
         return TfSet.of(items) if kind == "set" else items
     if kind == "map":
         if not isinstance(value, dict):
             raise _fail(path, f"{spec.friendly()} required")
-        if not (spec.elem is not None):
-            raise TypeError("internal invariant broken: spec.elem is not None")
+        assert spec.elem is not None  # noqa: S101 - parse_type gives collections an element type
         return {
             k: _convert(v, spec.elem, _sub(path, f"element {k!r}".replace("'", '"')))
             for k, v in value.items()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anbox_cloud_ports.sources.terraform.evaluator import Evaluation, Limits, ModuleInstance
+from anbox_cloud_ports.sources.terraform.evaluator import Evaluation, Limits
+from anbox_cloud_ports.sources.terraform.instances import ModuleInstance
 from anbox_cloud_ports.sources.terraform.values import TfSet, Unknown, Value
 from anbox_cloud_ports.sources.terraform.variables import collect, resolve
 
