@@ -33,7 +33,10 @@ def command() -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of the whole command, each in a fresh interpreter."""
     walls: list[float] = []
     cpus: list[float] = []
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT / "lib"), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(_ROOT / "lib"), os.environ.get("PYTHONPATH", "")]),
+    }
     argv = [sys.executable, "-m", "anbox_cloud_ports", "check", str(ROOT), "--var-file", str(DEPLOY)]
     for _ in range(REPEATS):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -72,7 +75,9 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
     )
     print(f"the same directory again in one process: median {statistics.median(in_process()) * 1000:.0f} ms")
-    print(f"plan-deploy.json (terraform show -json) read and checked: median {statistics.median(plan_json()) * 1000:.1f} ms")
+    print(
+        f"plan-deploy.json (terraform show -json) read and checked: median {statistics.median(plan_json()) * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":
