@@ -100,6 +100,7 @@ class ModuleConfig:
     module_calls: dict[str, ModuleCall] = field(default_factory=dict[str, ModuleCall])
     outputs: dict[str, Attribute] = field(default_factory=dict[str, Attribute])
     resource_types: set[str] = field(default_factory=set[str])
+    source_bytes: int = 0
 
 
 def _const(expr: Expr) -> Value:
@@ -133,7 +134,9 @@ def load_module(directory: str, root_dir: str, shown_root: str, max_files: int =
     if not tf_files:
         raise ConfigError(f"{shown}: no Terraform configuration files (*.tf) in this directory")
     for name in tf_files:
-        body = parse_body(_read_source(directory, name, shown), os.path.join(shown, name))
+        source = _read_source(directory, name, shown)
+        config.source_bytes += len(source)
+        body = parse_body(source, os.path.join(shown, name))
         for block in body.blocks:
             _declare(config, block)
         if body.attributes:

@@ -73,6 +73,7 @@ class Limits:
     max_steps: int = 2_000_000
     max_module_depth: int = 16
     max_files_per_module: int = 500
+    max_source_bytes: int = 2 * 1024 * 1024  # all modules' .tf files together (the reference: 40 KiB)
 
 
 @dataclass
@@ -142,6 +143,7 @@ class Evaluation:
         self.limits = limits
         self.steps = 0
         self.instances = 0
+        self.source_bytes = 0
         # Where file() may read: the root module's directory and each module directory read so far.
         self.file_roots: tuple[str, ...] = (self.root_dir,)
         self._configs: dict[str, ModuleConfig] = {}
@@ -150,9 +152,14 @@ class Evaluation:
     def module_config(self, directory: str) -> ModuleConfig:
         key = os.path.realpath(directory)
         if key not in self._configs:
-            self._configs[key] = load_module(
-                key, self.root_dir, self.shown_root, self.limits.max_files_per_module
-            )
+            config = load_module(key, self.root_dir, self.shown_root, self.limits.max_files_per_module)
+            self.source_bytes += config.source_bytes
+            if self.source_bytes > self.limits.max_source_bytes:
+                raise LimitError(
+                    f"{config.dir}: the configuration's .tf files hold more than "
+                    f"{self.limits.max_source_bytes // 1024} KiB, more than this checker reads"
+                )
+            self._configs[key] = config
             self.file_roots = (*self.file_roots, key)
         return self._configs[key]
 

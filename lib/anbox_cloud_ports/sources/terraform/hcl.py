@@ -42,8 +42,9 @@ from .syntax import (
     Variable,
 )
 
-# Largest source file parsed: the reference plan's biggest file is 10 KiB.
-MAX_SOURCE_BYTES = 4 * 1024 * 1024
+# Largest source file parsed: the reference plan's biggest file is 10 KiB, and python-hcl2 parses
+# about a sixth of a MiB per CPU second.
+MAX_SOURCE_BYTES = 512 * 1024
 # How much of an expression's source text a node keeps for messages.
 MAX_TEXT = 160
 PIP_HINT = "pip install 'anbox-cloud-ports[terraform]'"
