@@ -71,8 +71,8 @@ class _Reader:
                     yield module, decl, module.resource_instance(decl, key)
 
     def read(self) -> JujuPlan:
-        for module, decl, obj in self.instances("juju_model"):
-            self.model(module, decl, obj)
+        for _, decl, obj in self.instances("juju_model"):
+            self.model(decl, obj)
         for _, decl, obj in self.instances("juju_machine"):
             model = self.model_of(obj, decl)
             if model is not None:
@@ -87,8 +87,7 @@ class _Reader:
 
     # -- models -----------------------------------------------------------------------------------
 
-    def model(self, module: ModuleInstance, decl: ResourceDecl, obj: ResourceObject) -> None:
-        del module
+    def model(self, decl: ResourceDecl, obj: ResourceObject) -> None:
         name = obj.get("name")
         if isinstance(name, Unknown):
             self.unknown(obj, decl, "name", name)
