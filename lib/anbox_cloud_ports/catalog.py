@@ -139,6 +139,44 @@ class CatalogRow:
         return [(option.parse(value, claim.protocol), option.name) for claim in self.claims]
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceList:
+    """An option listing every service a charm opens a port for: haproxy's `services`.
+
+    The value is a YAML list of mappings; each entry's `port_key` is a port the charm opens for all
+    endpoints, so these ports replace the charm's catalog claims. `switch`/`switch_port` name a
+    boolean option that, when true, makes the charm open one more port, held by another option
+    (haproxy's monitoring stanza). YAML is read by the sources, not here: this is only the shape.
+    docs/juju-facts.md#companion-charms.
+    """
+
+    name: str
+    port_key: str
+    name_key: str = ""
+    switch: str = ""
+    switch_port: str = ""
+    switch_port_default: int = 0
+    protocol: Protocol = "tcp"
+
+
+@dataclass(frozen=True, slots=True)
+class CharmFacts:
+    """What the catalog knows of a charm besides its seed rows, read from the charm's own source.
+
+    `opens` is false for a charm that never calls open-port (charmed-etcd): it still listens, so its
+    claims count for conflicts, but exposing it exposes nothing and `juju status` never lists its
+    ports. `subordinate` is the charm's metadata flag: a Terraform plan or bundle does not carry it,
+    and a subordinate's units live on its principals' machines. `services` is an option whose entries
+    are the ports the charm opens (haproxy). docs/juju-facts.md#companion-charms gives the sources.
+    """
+
+    charm: str
+    opens: bool = True
+    subordinate: bool = False
+    services: ServiceList | None = None
+    note: str = ""
+
+
 def _opt(charm: str, name: str, default: int | str, kind: OptionKind = "port") -> tuple[ConfigOption, ...]:
     return (ConfigOption(charm, name, kind, default),)
 
@@ -236,6 +274,29 @@ _UNBOUND_OPTIONS: tuple[ConfigOption, ...] = (
     ConfigOption("anbox-stream-gateway", "prometheus_port", "port", None, "Prometheus metrics"),
 )
 
+# Charms the Anbox Cloud Terraform plan deploys beside the seed's (or whose behaviour the seed rows do
+# not capture), as their sources say: docs/juju-facts.md#companion-charms.
+_FACTS: tuple[CharmFacts, ...] = (
+    CharmFacts(
+        "haproxy",
+        services=ServiceList(
+            "services",
+            "service_port",
+            name_key="service_name",
+            switch="enable_monitoring",
+            switch_port="monitoring_port",
+            switch_port_default=10000,
+        ),
+        note="opens every service_port of its services option, for all endpoints",
+    ),
+    CharmFacts("charmed-etcd", opens=False, note="listens on 2379 (clients) and 2380 (peers), opens neither"),
+    CharmFacts("self-signed-certificates", opens=False, note="opens nothing"),
+    CharmFacts("grafana-agent", opens=False, subordinate=True, note="a subordinate; listens, opens nothing"),
+    CharmFacts(
+        "opentelemetry-collector", opens=False, subordinate=True, note="a subordinate; listens, opens nothing"
+    ),
+)
+
 # The appliance is one snap on one machine, not a set of charms: each row's "charm" is the name the
 # service goes by inside the appliance, so every service can still be looked up, opened and checked
 # on its own.
@@ -320,11 +381,17 @@ class Catalog:
     (monitoring agents, proxies) appended, so the same engine checks them too.
     """
 
-    __slots__ = ("_by_charm", "_unbound", "rows")
+    __slots__ = ("_by_charm", "_facts", "_unbound", "rows")
 
-    def __init__(self, rows: Iterable[CatalogRow], unbound_options: Iterable[ConfigOption] = ()):
+    def __init__(
+        self,
+        rows: Iterable[CatalogRow],
+        unbound_options: Iterable[ConfigOption] = (),
+        facts: Iterable[CharmFacts] = (),
+    ):
         self.rows: tuple[CatalogRow, ...] = tuple(rows)
         self._unbound: tuple[ConfigOption, ...] = tuple(unbound_options)
+        self._facts: Mapping[str, CharmFacts] = MappingProxyType({f.charm: f for f in facts})
         by_charm: dict[tuple[Profile, str], list[CatalogRow]] = {}
         for row in self.rows:
             for charm in row.charms:
@@ -336,7 +403,16 @@ class Catalog:
         return _BUILTIN
 
     def extend(self, rows: Iterable[CatalogRow]) -> Catalog:
-        return Catalog((*self.rows, *rows), self._unbound)
+        return Catalog((*self.rows, *rows), self._unbound, self._facts.values())
+
+    def facts(self, charm: str, profile: Profile = "charmed") -> CharmFacts | None:
+        """What the charm's source says beyond the seed (charmed profile only: the appliance has no charms)."""
+        return self._facts.get(charm) if profile == "charmed" else None
+
+    def opens_ports(self, charm: str, profile: Profile = "charmed") -> bool:
+        """Whether the charm calls open-port at all; only then can exposing it reach its ports."""
+        facts = self.facts(charm, profile)
+        return facts is None or facts.opens
 
     def options_for(self, charm: str, profile: Profile = "charmed") -> tuple[ConfigOption, ...]:
         """Every port-holding option of a charm: those that move its rows, then the others."""
@@ -365,7 +441,8 @@ class Catalog:
         return self._by_charm.get((profile, charm), ())
 
     def knows(self, charm: str, profile: Profile = "charmed") -> bool:
-        return (profile, charm) in self._by_charm
+        """Whether the catalog can judge the charm: it has rows, or its source says what it opens."""
+        return (profile, charm) in self._by_charm or self.facts(charm, profile) is not None
 
     def charms(self, profile: Profile = "charmed") -> tuple[str, ...]:
         """Every charm name of a profile, in table order, each once."""
@@ -410,4 +487,4 @@ class Catalog:
         return None
 
 
-_BUILTIN = Catalog((*_CHARMED, *_APPLIANCE), _UNBOUND_OPTIONS)
+_BUILTIN = Catalog((*_CHARMED, *_APPLIANCE), _UNBOUND_OPTIONS, _FACTS)

@@ -19,6 +19,7 @@ from .catalog import PROFILES, Catalog, Profile
 from .errors import AnboxPortsError, InputError
 from .findings import JUJU_VERSIONS
 from .firewall import FORMATS as FIREWALL_FORMATS
+from .model import Deployment
 from .render import FORMATS, RenderOptions, render
 
 EXIT_OK = 0
@@ -57,12 +58,16 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         "check",
         help="find port conflicts and exposure mistakes in a bundle, juju status or show-unit dump",
         description=(
-            "Check a bundle (with overlays), a `juju status --format=json|yaml` dump or a "
-            "`juju show-unit` dump of the validator unit. With no INPUT, check the built-in "
-            "reference deployment (or, with --profile appliance, the appliance's own port map)."
+            "Check a bundle (with overlays), a `juju status --format=json|yaml` dump, a "
+            "`juju show-unit` dump of the validator unit, `terraform show -json` of a saved plan, or a "
+            "Terraform root module directory (with --var-file/--var, read as `terraform plan` reads "
+            "them, TF_VAR_* included). With no INPUT, check the built-in reference deployment (or, "
+            "with --profile appliance, the appliance's own port map)."
         ),
     )
-    check.add_argument("input", nargs="?", help="file to check, or - for standard input")
+    check.add_argument(
+        "input", nargs="?", help="file or Terraform directory to check, or - for standard input"
+    )
     check.add_argument(
         "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
     )
@@ -88,6 +93,24 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="with --profile appliance: a YAML file of such claims (claims: {my-service: 8444/tcp})",
     )
     check.add_argument("--format", choices=tuple(FORMATS), default="table")
+    # One list for both, in command-line order: Terraform applies -var and -var-file as given.
+    check.add_argument(
+        "--var-file",
+        dest="terraform_vars",
+        action="append",
+        default=[],
+        type=lambda path: ("file", path),
+        metavar="FILE",
+        help="with a Terraform directory: a variable file, as `terraform plan -var-file` (repeatable)",
+    )
+    check.add_argument(
+        "--var",
+        dest="terraform_vars",
+        action="append",
+        type=lambda text: ("var", text),
+        metavar="NAME=VALUE",
+        help="with a Terraform directory: a variable, as `terraform plan -var` (repeatable)",
+    )
 
 
 def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> None:
@@ -220,6 +243,9 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     catalog = _catalog(args.catalog)
     profile: Profile = args.profile
     title = None
+    if args.terraform_vars and (args.input in (None, "-") or not os.path.isdir(args.input)):
+        flag = "--var-file" if args.terraform_vars[0][0] == "file" else "--var"
+        raise InputError(flag, "applies to a Terraform root module directory INPUT")
     if (args.claim or args.claims) and profile != "appliance":
         raise InputError("--claim" if args.claim else "--claims", "only applies with --profile appliance")
     if args.input is None:
@@ -242,12 +268,30 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if args.claim or args.claims:
             raise InputError("--claim", "applies to the built-in appliance map, not to an INPUT file")
-        data, name = read_input(args.input)
-        overlays = [read_input(path) for path in args.overlay]
-        deployment = sources.load(data, input=name, overlays=overlays, catalog=catalog, profile=profile)
+        if args.input != "-" and os.path.isdir(args.input):
+            if args.overlay:
+                raise InputError("--overlay", "applies to bundles, not to a Terraform directory")
+            deployment = terraform_directory(args.input, args.terraform_vars, catalog, profile)
+        else:
+            data, name = read_input(args.input)
+            overlays = [read_input(path) for path in args.overlay]
+            deployment = sources.load(data, input=name, overlays=overlays, catalog=catalog, profile=profile)
     report = check(deployment, catalog=catalog, juju=args.juju)
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
+
+
+def terraform_directory(
+    directory: str, variables: Sequence[tuple[str, str]], catalog: Catalog, profile: Profile
+) -> Deployment:
+    """A directory INPUT: a Terraform root module, with `--var-file`/`--var` in command-line order.
+
+    `TF_VAR_*` come from this process's environment, as `terraform plan` reads them.
+    """
+    from .sources.terraform import VarArg, VarFile, load_directory
+
+    sources = [VarFile(value) if kind == "file" else VarArg(value) for kind, value in variables]
+    return load_directory(directory, sources, catalog=catalog, profile=profile, environ=os.environ)
 
 
 def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:

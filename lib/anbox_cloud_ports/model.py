@@ -140,7 +140,9 @@ class Application:
 
     `exposed` maps endpoint names to who may reach them; the key `""` is the wildcard (`juju expose
     app`, bundle `expose: true`), which exposes every opened port (docs/juju-facts.md#expose).
-    Empty: not exposed.
+    Empty: not exposed. `exposure_known` is false when the input cannot say whether or how the
+    application is exposed (a Terraform expose block whose content is known only after apply): the
+    exposure rules then stay silent about it, and the source says why.
     """
 
     name: str
@@ -149,6 +151,7 @@ class Application:
     subordinate: bool = False
     location: Location | None = None
     model: str = ""
+    exposure_known: bool = True
 
     @property
     def key(self) -> str:
@@ -192,6 +195,9 @@ class Model:
     kind: ModelKind = "unknown"
 
 
+ExposureSyntax = Literal["juju", "terraform"]
+"""How a fix words a change of exposure: `juju expose` commands, or a Terraform `expose` block."""
+
 ConflictScope = Literal["all", "taken"]
 """Which overlapping pairs are conflicts: `all` of them, or only those where a port is already
 `taken` (a listener claim): what a preflight asks, since the services it checks for are candidates for
@@ -209,6 +215,8 @@ class Deployment:
     opened on (`juju status` lists ports without endpoints; a bundle says nothing of them): its claims
     carry `""`, and a per-endpoint expose rule may or may not reach them. `juju_managed` is false where
     no Juju opens the ports (the appliance, this machine's sockets): only the sockets can object there.
+    `exposure_syntax` says how fixes word exposure: a Terraform plan is changed in its `expose` blocks,
+    not with `juju expose`, which Terraform would undo.
     """
 
     input: str
@@ -224,6 +232,7 @@ class Deployment:
     juju_managed: bool = True
     conflict_scope: ConflictScope = "all"
     models: Mapping[str, Model] = field(default_factory=lambda: MappingProxyType({}))
+    exposure_syntax: ExposureSyntax = "juju"
 
     def model(self, label: str) -> Model:
         """The model a host or unit label refers to (an unknown kind when the input did not say)."""

@@ -169,3 +169,25 @@ def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "invalid choice: 'yaml'" in err
+
+
+def test_companion_charms_are_known_by_what_their_sources_say():
+    catalog = Catalog.builtin()
+    for charm in ("self-signed-certificates", "grafana-agent", "opentelemetry-collector", "charmed-etcd"):
+        assert catalog.knows(charm)
+        assert not catalog.opens_ports(charm)
+    assert catalog.opens_ports("etcd")  # the reactive etcd charm calls open-port
+    assert [
+        f.charm
+        for f in map(catalog.facts, ("grafana-agent", "opentelemetry-collector"))
+        if f and f.subordinate
+    ] == [
+        "grafana-agent",
+        "opentelemetry-collector",
+    ]
+    haproxy = catalog.facts("haproxy")
+    assert haproxy is not None
+    assert haproxy.services is not None
+    assert (haproxy.services.name, haproxy.services.port_key) == ("services", "service_port")
+    assert catalog.facts("haproxy", "appliance") is None
+    assert catalog.extend([]).facts("haproxy") == haproxy

@@ -370,3 +370,124 @@ def test_the_terraform_layout_exposes_nats_to_private_networks_only(tmp_path: Pa
         "info",
         ["4222/tcp"],
     )
+
+
+TF = Path(__file__).parent / "data" / "terraform"
+TF_ROOT = str(TF / "anbox-cloud-terraform")
+TF_VARS = str(TF / "deploy.tfvars")
+
+
+def test_a_terraform_directory_is_checked_with_its_variable_file() -> None:
+    code, out, err = run("check", TF_ROOT, "--var-file", TF_VARS, "--format", "json")
+    document = json.loads(out)
+    assert (code, err) == (0, "")
+    assert [(f["rule"], f["severity"]) for f in document["findings"]] == [("internal-port-exposed", "info")]
+    assert document["findings"][0]["hosts"] == ["anbox-controller:juju_machine.controller_node[0]"]
+
+
+def test_var_and_var_file_apply_in_command_line_order(tmp_path: Path) -> None:
+    off = tmp_path / "off.tfvars"
+    off.write_text("enable_lb = false\n")
+    lb = ("unlisted-port-exposed", "warning")
+    code, out, _ = run(
+        "check",
+        TF_ROOT,
+        "--var-file",
+        TF_VARS,
+        "--var",
+        "enable_lb=true",
+        "--var-file",
+        str(off),
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert lb not in [(f["rule"], f["severity"]) for f in json.loads(out)["findings"]]
+    code, out, _ = run(
+        "check",
+        TF_ROOT,
+        "--var-file",
+        TF_VARS,
+        "--var-file",
+        str(off),
+        "--var",
+        "enable_lb=true",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    assert lb in [(f["rule"], f["severity"]) for f in json.loads(out)["findings"]]
+
+
+def test_the_plan_json_of_the_same_variables_gives_the_same_findings() -> None:
+    _, from_dir, _ = run(
+        "check", TF_ROOT, "--var-file", TF_VARS, "--var", "enable_lb=true", "--format", "json"
+    )
+    _, from_plan, _ = run("check", str(TF / "plans" / "plan-lb.json"), "--format", "json")
+
+    def strip(doc):
+        return [(f["rule"], f["severity"], f["message"], f["hosts"]) for f in json.loads(doc)["findings"]]
+
+    assert strip(from_plan) == strip(from_dir)
+
+
+@pytest.mark.parametrize(
+    ("extra", "file_text", "expected"),
+    [
+        (
+            (),
+            "enable_hA = true\n",
+            "bad.tfvars:1: value for undeclared variable 'enable_hA': the root module declares no such variable",
+        ),
+        ((), 'enable_ha = "maybe"\n', "bad.tfvars:1: invalid value for var.enable_ha (declared at"),
+        ((), "enable_ha = \n", "bad.tfvars:1:13: invalid HCL syntax: unexpected end of line"),
+        (("--var", "nope=1"), "", "-var \"nope=1\": value for undeclared variable 'nope'"),
+    ],
+)
+def test_a_wrong_variable_is_one_line_and_exit_2(
+    tmp_path: Path, extra: tuple[str, ...], file_text: str, expected: str
+) -> None:
+    bad = tmp_path / "bad.tfvars"
+    bad.write_text(file_text)
+    code, out, err = run("check", TF_ROOT, "--var-file", TF_VARS, "--var-file", str(bad), *extra)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1
+    assert expected in err.replace(str(tmp_path) + "/", "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ("check", TF_VARS, "--var", "a=1"),
+            "anbox-ports check: --var: applies to a Terraform root module directory INPUT\n",
+        ),
+        (
+            ("check", "--var-file", TF_VARS),
+            "anbox-ports check: --var-file: applies to a Terraform root module directory INPUT\n",
+        ),
+        (
+            ("check", TF_ROOT, "--overlay", TF_VARS),
+            "anbox-ports check: --overlay: applies to bundles, not to a Terraform directory\n",
+        ),
+    ],
+)
+def test_terraform_flags_out_of_place_are_refused(argv: tuple[str, ...], expected: str) -> None:
+    assert run(*argv)[0::2] == (2, expected)
+
+
+def test_without_python_hcl2_a_directory_input_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anbox_cloud_ports.sources.terraform import hcl
+
+    monkeypatch.setitem(sys.modules, "hcl2", None)
+    hcl._parser.cache_clear()
+    hcl._parse_body_cached.cache_clear()
+    try:
+        code, _, err = run("check", TF_ROOT, "--var-file", TF_VARS)
+    finally:
+        hcl._parser.cache_clear()
+    assert (code, err) == (
+        2,
+        "anbox-ports check: reading a Terraform directory needs the optional dependency python-hcl2: "
+        "pip install 'anbox-cloud-ports[terraform]'\n",
+    )

@@ -18,10 +18,13 @@ from ..model import Deployment
 from . import (
     external_port_unexposed,
     internal_port_exposed,
+    invalid_name,
     invalid_port,
     port_conflict,
     required_port_missing,
     uncatalogued_port,
+    unlisted_port_exposed,
+    unresolved_value,
 )
 from .index import Index
 from .port_conflict import ConflictPair, conflict_pairs
@@ -36,6 +39,9 @@ RULES: tuple[Rule, ...] = (
     required_port_missing.RULE,
     invalid_port.RULE,
     uncatalogued_port.RULE,
+    unlisted_port_exposed.RULE,
+    invalid_name.RULE,
+    unresolved_value.RULE,
 )
 RULES_BY_ID: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in RULES})
 
@@ -57,7 +63,8 @@ def check(
         for rule in rules:
             if rule.applies(deployment):
                 found.extend(rule.check(index))
-        unknown = {f.rule for f in found} - RULES_BY_ID.keys()
+        # A source's Problem is reported by the rule it names: an id no rule has would vanish silently.
+        unknown = ({f.rule for f in found} | {p.rule for p in deployment.problems}) - RULES_BY_ID.keys()
         if unknown:
             raise ValueError(f"findings with unregistered rule ids: {', '.join(sorted(unknown))}")
         findings = tuple(ordered(found))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ..model import Application, ExposeTarget
+from ..model import Application, ExposeTarget, ExposureSyntax
 
 # Where an expose rule can only be reached from inside: RFC 1918, RFC 4193, loopback, link-local.
 _PRIVATE_V4 = tuple(
@@ -72,9 +72,45 @@ def exposing_rules(app: Application, endpoint: str) -> list[tuple[str, ExposeTar
     return rules
 
 
-def rule_text(app: str, rule: str) -> str:
+def rule_text(app: str, rule: str, syntax: ExposureSyntax = "juju") -> str:
+    """An expose rule as the input writes it, for messages."""
+    if syntax == "terraform":
+        return (
+            f"the expose block of {app} (all endpoints)"
+            if rule == ""
+            else f"the expose block of {app} (endpoint {rule})"
+        )
     return f"`juju expose {app}` (wildcard)" if rule == "" else f"`juju expose {app} --endpoints {rule}`"
 
 
 def opened_text(endpoint: str) -> str:
     return "for all endpoints" if endpoint == "" else f"on endpoint {endpoint}"
+
+
+def expose_fix(
+    syntax: ExposureSyntax, app: Application, *, endpoints: str = "", cidrs: str = "", unexpose: bool = False
+) -> str:
+    """The change of exposure a fix asks for, in the input's own terms.
+
+    `juju expose` (with `-m MODEL` when the input holds several models), or for a Terraform plan the
+    application's `expose` block (docs/juju-facts.md#terraform-provider: comma-separated strings), since
+    Terraform would undo a `juju expose` on its next apply.
+    """
+    if syntax == "terraform":
+        if unexpose:
+            return f"remove {endpoints} from `endpoints` in the expose block of {app.name}"
+        fields = [
+            f'{name} = "{value}"' for name, value in (("endpoints", endpoints), ("cidrs", cidrs)) if value
+        ]
+        return (
+            f"`expose {{ {' '.join(fields)} }}` in {app.name}" if fields else f"`expose {{}}` in {app.name}"
+        )
+    command = "juju unexpose" if unexpose else "juju expose"
+    if app.model:
+        command += f" -m {app.model}"
+    command += f" {app.name}"
+    if endpoints:
+        command += f" --endpoints {endpoints}"
+    if cidrs:
+        command += f" --to-cidrs {cidrs}"
+    return f"`{command}`"

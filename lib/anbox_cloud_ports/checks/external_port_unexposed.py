@@ -10,7 +10,7 @@ from ..model import Application, Deployment, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
 from ..text import describe_units, join_and
-from .expose import exposing_rules, opened_text
+from .expose import expose_fix, exposing_rules, opened_text
 from .index import Index
 from .rule import Rule
 
@@ -22,7 +22,7 @@ def check(index: Index) -> Iterator[Finding]:
     for app_key in sorted(deployment.applications):
         app = deployment.applications[app_key]
         units = index.units_by_app.get(app_key, [])
-        if not units or app.subordinate:
+        if not units or app.subordinate or not app.exposure_known:
             continue
         rows = [
             row
@@ -60,7 +60,9 @@ def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[Cat
         units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
         ports=ports,
         fix=(
-            f"Run `juju expose {app.name}` (bundle: `expose: true`), or expose the endpoints "
+            f"Add {expose_fix('terraform', app)}, or expose the endpoints those ports are opened on."
+            if index.deployment.exposure_syntax == "terraform"
+            else f"Run {expose_fix('juju', app)} (bundle: `expose: true`), or expose the endpoints "
             "those ports are opened on."
         ),
         location=app.location,
@@ -80,6 +82,8 @@ def _unreached(
     if not unreached:
         return
     rules = ", ".join(sorted(name or "(wildcard)" for name in app.exposed))
+    syntax = index.deployment.exposure_syntax
+    verb = "Set" if syntax == "terraform" else "Run"
     parts = [
         f"{p} {opened_text(ep)} by {describe_units(sorted(us, key=unit_sort_key))}"
         for (p, ep), us in sorted(unreached.items())
@@ -95,9 +99,9 @@ def _unreached(
         hosts=tuple(sorted({u.host for u in units})),
         units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
         ports=tuple(sorted({p for p, _ in unreached})),
-        fix=f"Run `juju expose {app.name} --endpoints {','.join(endpoints)}`."
+        fix=f"{verb} {expose_fix(syntax, app, endpoints=','.join(endpoints))}."
         if endpoints
-        else f"Run `juju expose {app.name}`.",
+        else f"{verb} {expose_fix(syntax, app)}.",
         location=app.location,
     )
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from ..catalog import CatalogRow
 from ..findings import Finding
-from ..model import Application, Claim, Deployment, Unit
+from ..model import Application, Claim, Deployment, ExposureSyntax, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
 from ..text import describe_units, sentence
-from .expose import Audience, audience, exposing_rules, opened_text, rule_text
+from .expose import Audience, audience, expose_fix, exposing_rules, opened_text, rule_text
 from .index import Index
 from .rule import Rule
 
@@ -21,7 +21,12 @@ def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
     for app_key in sorted(deployment.applications):
         app = deployment.applications[app_key]
-        if not app.exposed:
+        # A charm that never calls open-port (charmed-etcd) has nothing an expose rule can reach.
+        if (
+            not app.exposed
+            or not app.exposure_known
+            or not index.catalog.opens_ports(app.charm, index.profile)
+        ):
             continue
         # (port, endpoint, row) -> units: one finding per leaked port of an application, not per unit.
         leaks: dict[tuple[PortRange, str, CatalogRow], list[tuple[Unit, Claim]]] = {}
@@ -41,6 +46,7 @@ def check(index: Index) -> Iterator[Finding]:
                     leaks.setdefault((claim.port, claim.endpoint, row), []).append((unit, claim))
         for (port, endpoint, row), held in sorted(leaks.items(), key=lambda item: (item[0][0], item[0][1])):
             yield _leak_finding(
+                deployment.exposure_syntax,
                 app,
                 port,
                 endpoint,
@@ -52,6 +58,7 @@ def check(index: Index) -> Iterator[Finding]:
 
 
 def _leak_finding(
+    syntax: ExposureSyntax,
     app: Application,
     port: PortRange,
     endpoint: str,
@@ -71,7 +78,7 @@ def _leak_finding(
         rule=ID,
         severity=("error" if certain else "warning") if public else "info",
         message=_message(
-            app, port, endpoint=endpoint, row=row, names=names, audiences=audiences, certain=certain
+            syntax, app, port, endpoint=endpoint, row=row, names=names, audiences=audiences, certain=certain
         )
         + ".",
         hosts=tuple(sorted({unit.host for unit, _ in held})),
@@ -79,6 +86,7 @@ def _leak_finding(
         ports=(port,),
         fix=sentence(
             _fix(
+                syntax,
                 app,
                 port,
                 endpoint=endpoint,
@@ -94,6 +102,7 @@ def _leak_finding(
 
 
 def _message(
+    syntax: ExposureSyntax,
     app: Application,
     port: PortRange,
     *,
@@ -106,7 +115,7 @@ def _message(
     verb = "opens" if len(names) == 1 else "open"
     reach: list[str] = []
     for rule, who in audiences:
-        text = f"{rule_text(app.name, rule)} exposes it to {who.text}"
+        text = f"{rule_text(app.name, rule, syntax)} exposes it to {who.text}"
         if rule and endpoint == "":
             text += f" (a rule for {rule} also reaches every port opened for all endpoints)"
         for bad in who.unparsable:
@@ -130,6 +139,7 @@ def _message(
 
 
 def _fix(
+    syntax: ExposureSyntax,
     app: Application,
     port: PortRange,
     *,
@@ -147,21 +157,20 @@ def _fix(
         )
     if wildcard:
         targets = ",".join(external_endpoints) if external_endpoints else "<endpoints of its external ports>"
-        actions.append(
-            f"replace `juju expose {app.name}` with `juju expose {app.name} --endpoints {targets}`"
-        )
+        actions.append(f"replace {expose_fix(syntax, app)} with {expose_fix(syntax, app, endpoints=targets)}")
     if not actions:
         # Opened on a named endpoint that a rule names: only that rule reaches it.
         actions.append(
-            f"stop exposing endpoint {endpoint} (`juju unexpose {app.name} --endpoints {endpoint}`)"
+            f"stop exposing endpoint {endpoint} ({expose_fix(syntax, app, endpoints=endpoint, unexpose=True)})"
         )
     fix = " and ".join(actions)
     if not certain:
-        units = " ".join(f"--unit {n}" for n in names[:3])
-        fix = f"check with `juju exec {units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
+        model = f"-m {app.model} " if app.model else ""
+        units = " ".join(f"--unit {n.rpartition(':')[2]}" for n in names[:3])
+        fix = f"check with `juju exec {model}{units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
     if public:
         return (
-            fix + f"; or limit the rules to private networks (`juju expose {app.name} --to-cidrs 10.0.0.0/8`)"
+            fix + f"; or limit the rules to private networks ({expose_fix(syntax, app, cidrs='10.0.0.0/8')})"
         )
     return f"nothing to do if those networks are yours; otherwise {fix}"
 

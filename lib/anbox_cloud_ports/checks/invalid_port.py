@@ -6,23 +6,14 @@ beside the engine's own findings, so one bad value never hides the rest of the i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from ..findings import Finding, from_problem
-from .index import Index
-from .rule import Rule
+from .rule import Rule, reports_problems
 
 ID = "invalid-port"
-
-
-def check(index: Index) -> Iterator[Finding]:
-    return map(from_problem, index.deployment.problems)
-
 
 RULE = Rule(
     id=ID,
     severity="error",
     description="A port value (option, relation data, status) cannot be parsed or is out of range.",
     remediation="Set the option to a valid port or range, or fix the unit that publishes the value.",
-    check=check,
+    check=reports_problems(ID),
 )

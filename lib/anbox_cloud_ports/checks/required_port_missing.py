@@ -25,6 +25,8 @@ def check(index: Index) -> Iterator[Finding]:
     for unit in deployment.units:
         if unit.subordinate or not index.catalog.knows(unit.charm, index.profile):
             continue
+        if not index.catalog.opens_ports(unit.charm, index.profile):
+            continue  # it listens without open-port (charmed-etcd): `juju status` never shows its ports
         claims = index.claims_by_unit.get(unit.key, [])
         if not deployment.observed and not any(c.origin in KNOWING_ORIGINS for c in claims):
             continue

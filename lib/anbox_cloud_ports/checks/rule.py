@@ -6,10 +6,10 @@ rule (in `--help`, SARIF, the README) live beside the code that raises it, not i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from ..findings import Finding, Severity
+from ..findings import Finding, Severity, from_problem
 from ..model import Deployment
 from .index import Index
 
@@ -33,3 +33,12 @@ class Rule:
     remediation: str
     check: Callable[[Index], Iterable[Finding]]
     applies: Callable[[Deployment], bool] = always
+
+
+def reports_problems(rule_id: str) -> Callable[[Index], Iterator[Finding]]:
+    """The check of a rule whose findings the sources record while reading (`Problem.rule`)."""
+
+    def check(index: Index) -> Iterator[Finding]:
+        return (from_problem(p) for p in index.deployment.problems if p.rule == rule_id)
+
+    return check

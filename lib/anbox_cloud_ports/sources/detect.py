@@ -16,6 +16,7 @@ from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..model import Deployment
 from . import bundle, juju_status, show_unit
+from .terraform import plan_json
 from .yamlload import Parsed
 
 Reader = Callable[[Parsed, Sequence[Parsed], Catalog, Profile], Deployment]
@@ -53,12 +54,18 @@ def _read_show_unit(
     return show_unit.load_show_unit(document, input=parsed.input, catalog=catalog, profile=profile)
 
 
+def _read_plan(parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile) -> Deployment:
+    del overlays  # refused by `read` before this is called
+    return plan_json.read_plan(parsed, catalog, profile)
+
+
 BUNDLE = Kind("bundle", lambda _document: True, _read_bundle, takes_overlays=True)
 STATUS = Kind("juju status", juju_status.looks_like_status, _read_status)
 SHOW_UNIT = Kind("juju show-unit", show_unit.looks_like_show_unit, _read_show_unit)
+TERRAFORM_PLAN = Kind("terraform plan JSON", plan_json.looks_like_plan, _read_plan)
 
 # Tried in order; BUNDLE stays last as the catch-all.
-KINDS: list[Kind] = [STATUS, SHOW_UNIT, BUNDLE]
+KINDS: list[Kind] = [STATUS, SHOW_UNIT, TERRAFORM_PLAN, BUNDLE]
 
 
 def register(kind: Kind) -> None:

@@ -53,3 +53,15 @@ def test_required_rows_are_matched_per_protocol():
 def test_required_port_missing_skips_subordinates_and_unknown_charms():
     units = [unit("ams/0", "1", subordinate=True), unit("mystery/0", "1")]
     assert check(build(units, [], observed=True)).findings == ()
+
+
+def test_charmed_etcd_opens_nothing_so_status_never_shows_its_required_port():
+    # docs/juju-facts.md#companion-charms: charmed-etcd listens on 2379 without open-port; the
+    # reactive etcd charm opens it.
+    from anbox_cloud_ports.checks import check
+    from tests.unit.checks.builders import build, unit
+
+    quiet = check(build([unit("etcd/0", "0", "charmed-etcd")], [], observed=True)).findings
+    assert quiet == ()
+    [finding] = check(build([unit("etcd/0", "0", "etcd")], [], observed=True)).findings
+    assert finding.rule == "required-port-missing"

@@ -5,15 +5,15 @@ Bundles name no endpoints, so every claim a bundle implies is on the wildcard en
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from ...catalog import Catalog, CatalogRow, ConfigOption, Profile
-from ...errors import InputError, OptionError
-from ...model import Application, Claim, ClaimOrigin, Deployment, ExposeTarget, Host, Problem, Unit
+from ...catalog import Catalog, Profile
+from ...errors import InputError
+from ...model import Application, Claim, Deployment, ExposeTarget, Host, Problem, Unit
 from ...names import charm_name
-from ...text import plain
+from ..claims import AppOptions, option_claims
 from ..yamlload import path
 from .overlay import merge
 from .placement import Placed as PlacedUnit
@@ -70,7 +70,15 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
         if not catalog.knows(charm, profile):
             unchecked.append(name)
             continue
-        claims.extend(_claims(app, charm, app_units, catalog.for_charm(charm, profile), problems))
+        options = AppOptions(
+            application=path(app.name),
+            charm=charm,
+            values={key: value for key, (value, _) in app.options.items()},
+            name_option=lambda option, where=app.where: path(where, "options", option),
+            location=app.location,
+            locations={key: where for key, (_, where) in app.options.items()},
+        )
+        claims.extend(option_claims(options, app_units, catalog, profile, problems))
     return Deployment(
         input=input,
         applications=MappingProxyType(applications),
@@ -135,30 +143,6 @@ def place_units(merged: Part, input: str) -> Placed:
     return Placed(placed, followed)
 
 
-def _claims(
-    app: AppSpec,
-    charm: str,
-    units: Sequence[Unit],
-    rows: Sequence[CatalogRow],
-    problems: list[Problem],
-) -> Iterator[Claim]:
-    """Each unit's claims of each catalog row of its charm, moved by the application's options."""
-    options = {key: value for key, (value, _) in app.options.items()}
-    for row in rows:
-        try:
-            moved = row.claims_for(charm, options)
-        except OptionError as err:
-            option = row.option_for(charm)
-            assert option is not None  # noqa: S101 - only an option's value can be invalid
-            problems.append(_invalid_option(app, option, err, row.ports, units))
-            moved = [(port, None) for port in row.claims]
-        for port, option_name in moved:
-            location = app.options[option_name][1] if option_name in app.options else app.location
-            origin: ClaimOrigin = "config" if option_name else "catalog"
-            for unit in units:
-                yield Claim(unit.key, port, "", origin, option_name, row, location)
-
-
 def exposure(app: AppSpec) -> Mapping[str, ExposeTarget]:
     if app.expose:
         # bundle `expose: true` is `juju expose app`: every opened port, to everyone
@@ -169,17 +153,4 @@ def exposure(app: AppSpec) -> Mapping[str, ExposeTarget]:
             endpoint: expose_target(rule.cidrs or (), rule.spaces or ())
             for endpoint, rule in app.exposed_endpoints.items()
         }
-    )
-
-
-def _invalid_option(
-    app: AppSpec, option: ConfigOption, err: OptionError, default: str, units: Sequence[Unit]
-) -> Problem:
-    location = app.options[option.name][1] if option.name in app.options else app.location
-    allowed = option.rule.removeprefix("must be ")
-    return Problem(
-        message=f"application {path(app.name)}: {plain(str(err), 200)}; checking with the catalog default {default} instead",
-        fix=f"set {path(app.where, 'options', option.name)} to {allowed} (the catalog default is {default})",
-        units=tuple(unit.key for unit in units),
-        location=location,
     )
