@@ -40,8 +40,10 @@ JUJU = "juju"
 DEFAULT_TIMEOUT = 120.0
 """Seconds each juju command may take (`--timeout`): a status of a large model, or exec on its units."""
 
-_EXEC_GRACE = 15.0
-"""How much longer than its own `--wait` `juju exec` may take to print its results."""
+
+def exec_grace(timeout: float) -> float:
+    """How much longer than its own `--wait` `juju exec` may take to print its results."""
+    return min(15.0, max(2.0, timeout / 4))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +179,7 @@ class LiveModel:
         if with_units:
             argv = exec_command(self.model, with_units, self.timeout)
             # exec.go: a failed task still prints every result, then exits non-zero.
-            output = self._run(argv, timeout=self.timeout + _EXEC_GRACE, output_on_failure=True)
+            output = self._run(argv, timeout=self.timeout + exec_grace(self.timeout), output_on_failure=True)
             yield self._expect(detect.OPENED_PORTS, argv, output)
 
     def _parse(self, argv: Sequence[str], output: bytes) -> yamlload.Parsed:

@@ -17,7 +17,7 @@ from anbox_cloud_ports.checks.expose import Reach, audience, exposing_rules, jud
 from anbox_cloud_ports.model import Application, ExposeTarget
 from tests.unit.expose_oracle import Entry, sources_for
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 EVERYONE = frozenset({"0.0.0.0/0", "::/0"})
 SUBNETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
