@@ -256,7 +256,8 @@ def _rules_unknown(
 
 
 def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]) -> Finding:
-    """docs/juju-facts.md#expose: on a Kubernetes model, `juju expose` has no effect on sidecar charms."""
+    """docs/juju-facts.md#expose: on a Kubernetes model, `juju expose` has no effect on sidecar charms;
+    the opened ports go to the application's Service, which Juju creates as ClusterIP."""
     ports = sorted({claim.port for _, claim, _ in internal})
     names = sorted({unit.key for unit, _, _ in internal}, key=unit_sort_key)
     where = f"Kubernetes model {model.name}" if model.name else "a Kubernetes model"
@@ -265,16 +266,17 @@ def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, C
         severity="info",
         message=(
             f"{app.name} is exposed in {where}, where `juju expose` has no effect on sidecar charms: "
-            "the ports a sidecar charm opens go to its Kubernetes Service whatever `juju expose` says, "
-            f"so {', '.join(str(p) for p in ports)} (internal in the catalog) are on that Service "
-            "either way; who reaches them depends on the Service's type and the cluster's ingress."
+            f"the ports a sidecar charm opens go to its Kubernetes Service {app.name} whatever `juju "
+            f"expose` says, so {', '.join(str(p) for p in ports)} (internal in the catalog) are on "
+            "that Service either way. Juju creates it as a ClusterIP Service, reachable inside the "
+            "cluster; beyond it only if something else changes its type or puts an ingress in front."
         ),
         hosts=tuple(sorted({unit.host for unit, _, _ in internal})),
         units=tuple(names),
         ports=tuple(ports),
         fix=(
-            "Check the type of the application's Kubernetes Service and who reaches it "
-            f"(`kubectl get service`); `juju unexpose {app.name}` changes nothing there."
+            f"Check the type of Service {app.name} and what routes to it (`kubectl get service "
+            f"{app.name}`); `juju unexpose {app.name}` changes nothing there."
         ),
         location=app.location,
     )

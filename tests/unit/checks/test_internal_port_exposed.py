@@ -207,4 +207,5 @@ def test_exposure_on_a_kubernetes_model_is_information_not_an_error():
     assert [(f.rule, f.severity) for f in findings] == [("internal-port-exposed", "info")]
     [info] = findings
     assert "Kubernetes model anbox-k8s, where `juju expose` has no effect on sidecar charms" in info.message
-    assert "go to its Kubernetes Service whatever `juju expose` says" in info.message
+    assert "go to its Kubernetes Service lxd whatever `juju expose` says" in info.message
+    assert "ClusterIP" in info.message
