@@ -272,8 +272,10 @@ def exposure(status: JsonObject, app: str) -> tuple[bool, dict[str, dict[str, fr
 
 
 def shown_exposure(shown: JsonObject, app: str) -> tuple[bool, dict[str, dict[str, frozenset[str]]]]:
-    """The same from `juju show-application APP --format=json`, which prints the rules
-    (docs/juju-facts.md#show-application)."""
+    """The same from `juju show-application APP --format=json`, which prints the rules.
+
+    docs/juju-facts.md#show-application.
+    """
     return _exposure(_mapping(shown.get(app), app), app)
 
 

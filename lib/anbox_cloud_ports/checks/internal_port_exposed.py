@@ -256,8 +256,10 @@ def _rules_unknown(
 
 
 def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]) -> Finding:
-    """docs/juju-facts.md#expose: on a Kubernetes model, `juju expose` has no effect on sidecar charms;
-    the opened ports go to the application's Service, which Juju creates as ClusterIP."""
+    """On Kubernetes, `juju expose` has no effect on sidecar charms (docs/juju-facts.md#expose).
+
+    The opened ports go to the application's Service, which Juju creates as ClusterIP.
+    """
     ports = sorted({claim.port for _, claim, _ in internal})
     names = sorted({unit.key for unit, _, _ in internal}, key=unit_sort_key)
     where = f"Kubernetes model {model.name}" if model.name else "a Kubernetes model"
