@@ -75,25 +75,7 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     check.add_argument(
         "input", nargs="*", metavar="INPUT", help="file to check, or - for standard input (once)"
     )
-    check.add_argument(
-        "--model",
-        metavar="[CONTROLLER:]MODEL",
-        help="check this live model: run juju status, show-application, spaces and exec opened-ports",
-    )
-    check.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help=f"with --model: how long each juju command may take (default {LIVE_TIMEOUT:g})",
-    )
-    check.add_argument(
-        "--space",
-        action="append",
-        default=[],
-        metavar="NAME=CIDR[,CIDR]",
-        help="the subnets of a Juju space expose rules name (repeatable; `juju spaces` output as an "
-        "INPUT lists them all)",
-    )
+    _add_live(check)
     check.add_argument(
         "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
     )
@@ -119,6 +101,29 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="with --profile appliance: a YAML file of such claims (claims: {my-service: 8444/tcp})",
     )
     check.add_argument("--format", choices=tuple(FORMATS), default="table")
+
+
+def _add_live(check: argparse.ArgumentParser) -> None:
+    """What `check` needs to read a live model, or to know what status dumps do not say."""
+    check.add_argument(
+        "--model",
+        metavar="[CONTROLLER:]MODEL",
+        help="check this live model: run juju status, show-application, spaces and exec opened-ports",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"with --model: how long each juju command may take (default {LIVE_TIMEOUT:g})",
+    )
+    check.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="NAME=CIDR[,CIDR]",
+        help="the subnets of a Juju space expose rules name (repeatable; `juju spaces` output as an "
+        "INPUT lists them all)",
+    )
 
 
 def _add_preflight(sub: argparse._SubParsersAction[_Parser]) -> None:

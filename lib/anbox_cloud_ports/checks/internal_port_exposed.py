@@ -174,17 +174,18 @@ def _fix(
     external_endpoints: list[str],
     exposure: Exposure,
 ) -> str:
+    reaching = {rule for case in exposure.cases for rule, who in case.rules if who.reach != "none"}
     actions: list[str] = []
     if endpoint == "":
         actions.append(
             f"open {port} on a named internal endpoint (`open-port {port} --endpoints <endpoint>`)"
         )
-    if "" in app.exposed:
+    if "" in reaching:
         targets = ",".join(external_endpoints) or "<endpoints of its external ports>"
         actions.append(
             f"replace `juju expose {app.name}` with `juju expose {app.name} --endpoints {targets}`"
         )
-    if not actions:
+    if (endpoint and endpoint in reaching) or not actions:
         # Opened on a named endpoint that has its own rule: only that rule reaches it.
         actions.append(
             f"stop exposing endpoint {endpoint} (`juju unexpose {app.name} --endpoints {endpoint}`)"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -240,17 +241,8 @@ class _StatusReader:
         unit_app = name.split("/", 1)[0] if "/" in name else app
         charm = charms.get(unit_app, unit_app)
         # docs/juju-facts.md#status-formats: open-ports lists ranges without their endpoints.
-        self.units.append(
-            Unit(
-                name,
-                unit_app,
-                charm,
-                host,
-                subordinate=subordinate,
-                location=location,
-                endpoints_known=False,
-            )
-        )
+        unit = Unit(name, unit_app, charm, host, subordinate=subordinate, location=location)
+        self.units.append(replace(unit, endpoints_known=False))
         ports = entry.get("open-ports")
         if ports is not None:
             items = as_sequence(ports)

@@ -37,8 +37,6 @@ from . import detect, juju_status, yamlload
 from .detect import Kind, Supplement
 
 JUJU = "juju"
-DEFAULT_TIMEOUT = 120.0
-"""Seconds each juju command may take (`--timeout`): a status of a large model, or exec on its units."""
 
 
 def exec_grace(timeout: float) -> float:
@@ -54,6 +52,9 @@ class Completed:
     stdout: bytes
     stderr: bytes
 
+
+MAX_TIMEOUT = 86400.0
+"""A day: longer is a typo, and would overflow juju exec's --wait."""
 
 Runner = Callable[[Sequence[str], float], Completed]
 """Runs one argument vector with a time limit; raises FileNotFoundError or subprocess.TimeoutExpired."""
@@ -128,8 +129,8 @@ class LiveModel:
 
     def __init__(self, model: str, *, timeout: float, runner: Runner = run, progress: Progress | None = None):
         self.model = model_argument(model)
-        if not timeout > 0:
-            raise InputError("--timeout", "must be a positive number of seconds")
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise InputError("--timeout", f"must be a number of seconds above 0, up to {MAX_TIMEOUT:g}")
         self.timeout = timeout
         self.runner = runner
         self.progress = progress

@@ -209,3 +209,14 @@ def test_exposure_on_a_kubernetes_model_is_information_not_an_error():
     assert "Kubernetes model anbox-k8s, where `juju expose` has no effect on sidecar charms" in info.message
     assert "go to its Kubernetes Service lxd whatever `juju expose` says" in info.message
     assert "ClusterIP" in info.message
+
+
+def test_the_fix_names_the_rule_that_reaches_the_port():
+    # 8443 on `internal`, which has its own public rule: the wildcard is not what leaks it.
+    endpoints = {"lxd": {"8443/tcp": "internal", "10000-11000/tcp": "public", "10000-11000/udp": "public"}}
+    rules = {"": ExposeTarget(cidrs=("10.0.0.0/8",)), "internal": everyone()}
+    [finding] = check(layout({"lxd/0": "3"}, exposed={"lxd": rules}, endpoints=endpoints)).findings
+    assert finding.severity == "error"
+    assert finding.fix is not None
+    assert "`juju unexpose lxd --endpoints internal`" in finding.fix
+    assert "replace `juju expose lxd`" not in finding.fix

@@ -252,7 +252,7 @@ def test_juju_error_picks_the_error_line_over_progress():
     )
 
 
-@pytest.mark.parametrize("timeout", [0, -1, float("nan")])
-def test_the_time_limit_must_be_positive(timeout: float):
-    with pytest.raises(InputError, match="--timeout: must be a positive number of seconds"):
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 1e300])
+def test_the_time_limit_must_be_positive_and_finite(timeout: float):
+    with pytest.raises(InputError, match="--timeout: must be a number of seconds above 0, up to 86400"):
         LiveModel("anbox", timeout=timeout, runner=FakeJuju())
