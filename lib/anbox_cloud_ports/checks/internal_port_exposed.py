@@ -122,31 +122,32 @@ def _case_text(app: Application, case: Case) -> str:
 def _message(
     app: Application, port: PortRange, *, row: CatalogRow, names: list[str], exposure: Exposure
 ) -> str:
+    """What reaches the port, in every case the input leaves open, and what the catalog says of it."""
     verb = "opens" if len(names) == 1 else "open"
     who = describe_units(names)
     what = f"{row.service}'s {row.description} ({port})"
-    if len(exposure.cases) == 1:
-        [case] = exposure.cases
-        message = f"{who} {verb} {port} {opened_text(case.endpoint)}; {_case_text(app, case)}"
-        if exposure.reach == "public":
-            message += f", but the catalog says {what} is not exposed externally"
-        else:
-            message += _verdict(exposure, what)
+    cases = exposure.cases
+    if len(cases) == 1:
+        message = f"{who} {verb} {port} {opened_text(cases[0].endpoint)}; {_case_text(app, cases[0])}"
+    elif all(case.rules == cases[0].rules for case in cases):
+        message = (
+            f"{who} {verb} {port} on an endpoint this input does not say, and wherever it is opened "
+            f"{_case_text(app, cases[0])}"
+        )
     else:
-        worst = min(exposure.cases, key=lambda case: rank(case.reach))
-        best = max(exposure.cases, key=lambda case: rank(case.reach))
+        worst = min(cases, key=lambda case: rank(case.reach))
+        best = max(cases, key=lambda case: rank(case.reach))
         message = (
             f"{who} {verb} {port}, and this input does not say on which endpoint. "
             f"If it is opened {opened_text(worst.endpoint)}, {_case_text(app, worst)}"
         )
-        if best.reach != worst.reach:
-            message += f"; if it is opened {opened_text(best.endpoint)}, {_case_text(app, best)}"
-        if exposure.reach == "public":
-            message += f". The catalog says {what} is not exposed externally"
-        else:
-            message += _verdict(exposure, what)
+        message += f"; if it is opened {opened_text(best.endpoint)}, {_case_text(app, best)}"
+    if exposure.reach == "public":
+        message += f", but the catalog says {what} is not exposed externally"
+    else:
+        message += _verdict(exposure, what)
     if row.exposure_note and any(
-        case.reach == "public" and any(rule == "" for rule, _ in case.rules) for case in exposure.cases
+        case.reach == "public" and any(rule == "" for rule, _ in case.rules) for case in cases
     ):
         message += f". {row.exposure_note}"
     return message
@@ -192,7 +193,7 @@ def _fix(
         )
     fix = " and ".join(actions)
     tells: list[str] = []
-    if len(exposure.cases) > 1:
+    if not exposure.certain:
         targets = " ".join(f"--unit {name}" for name in units[:3])
         tells.append(f"`{_juju(model, 'exec')} {targets} -- opened-ports --endpoints` says which endpoint")
     unlisted = sorted(
@@ -204,9 +205,9 @@ def _fix(
             f"{'s' if len(unlisted) > 1 else ''} {join_and(unlisted)} (give it to the check as an "
             "INPUT, or `--space NAME=CIDR,...`)"
         )
-    if len(exposure.cases) > 1 and unlisted:
+    if not exposure.certain and unlisted:
         fix = f"{join_and(tells)}; if they show {port} exposed beyond private networks, {fix}"
-    elif len(exposure.cases) > 1:
+    elif not exposure.certain:
         fix = f"{join_and(tells)}; if it shows {port} (*) or on an exposed endpoint, {fix}"
     elif tells:
         fix = f"{join_and(tells)}; if they reach beyond private networks, {fix}"

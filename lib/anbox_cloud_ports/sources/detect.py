@@ -83,8 +83,9 @@ SHOW_APPLICATION = Kind(
 OPENED_PORTS = Kind("juju exec opened-ports", opened_ports.looks_like_exec, complete=opened_ports.read)
 SPACES = Kind("juju spaces", spaces.looks_like_spaces, complete=spaces.read)
 
-# Tried in order; BUNDLE stays last as the catch-all.
-KINDS: list[Kind] = [STATUS, SHOW_UNIT, SHOW_APPLICATION, OPENED_PORTS, SPACES, BUNDLE]
+# Tried in order; BUNDLE stays last as the catch-all. The dumps keyed by application or unit name come
+# first: their tests look at every value, and an application may be called `model` or `spaces`.
+KINDS: list[Kind] = [SHOW_APPLICATION, OPENED_PORTS, STATUS, SHOW_UNIT, SPACES, BUNDLE]
 
 
 def register(kind: Kind) -> None:

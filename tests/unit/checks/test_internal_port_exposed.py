@@ -220,3 +220,16 @@ def test_the_fix_names_the_rule_that_reaches_the_port():
     assert finding.fix is not None
     assert "`juju unexpose lxd --endpoints internal`" in finding.fix
     assert "replace `juju expose lxd`" not in finding.fix
+
+
+def test_a_leak_wherever_the_port_is_opened_is_certain_without_naming_the_exec():
+    # A bundle's `expose: true` (the wildcard): every place 8443 could be opened gets it.
+    deployment = layout({"lxd/0": "3"}, exposed={"lxd": {"": everyone()}})
+    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    [finding] = check(unknown).findings
+    assert finding.severity == "error"
+    assert finding.message.startswith(
+        "lxd/0 opens 8443/tcp on an endpoint this input does not say, and wherever it is opened "
+        "`juju expose lxd` (wildcard) exposes it to 0.0.0.0/0 and ::/0"
+    )
+    assert "opened-ports" not in (finding.fix or "")

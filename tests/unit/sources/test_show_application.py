@@ -41,6 +41,12 @@ def test_is_detected_by_content_in_json_and_yaml():
     assert not looks_like_show_application({})
 
 
+@pytest.mark.parametrize("name", ["model", "spaces", "machines"])
+def test_an_application_named_like_another_documents_key_is_still_show_application(name: str):
+    text = json.dumps({name: {"principal": True, "exposed": False, "remote": False}})
+    assert detect.detect(parse(text)) is detect.SHOW_APPLICATION
+
+
 def test_exposed_without_entries_stays_unknown():
     shown = read(parse(json.dumps({"lxd": {"principal": True, "exposed": True, "remote": False}})))
     [info] = shown.applications
