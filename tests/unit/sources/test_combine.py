@@ -257,3 +257,16 @@ def test_two_models_of_one_name_on_two_controllers_are_told_apart():
 def test_space_option_completes_a_single_input_too():
     deployment = load(("status.json", STATUS), spaces=("dmz=203.0.113.0/24",))
     assert dict(deployment.model("").spaces or {}) == {"dmz": ("203.0.113.0/24",)}
+
+
+def test_space_option_resolves_a_bundles_space_rules():
+    bundle = (
+        "applications:\n  nats:\n    charm: nats\n    num_units: 1\n"
+        "--- # overlay\napplications:\n  nats:\n    exposed-endpoints:\n"
+        "      '':\n        expose-to-spaces: [internal]\n"
+    )
+    severities = []
+    for spaces in ((), ("internal=10.20.0.0/16",), ("internal=198.51.100.0/24",)):
+        deployment = load_inputs([(bundle, "bundle.yaml")], spaces=spaces)
+        severities.append([f.severity for f in leaks(deployment)])
+    assert severities == [["warning"], ["info"], ["error"]]
