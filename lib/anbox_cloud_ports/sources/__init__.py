@@ -4,8 +4,9 @@ Documents (a bundle with overlays, a `juju status` dump, a `juju show-unit` dump
 which tells the kinds apart by their content (`detect`); `load_bundle` and `load_status` insist on
 one. `load_inputs` reads several: `juju status` dumps of several models, and the dumps that complete
 them (`juju show-application`, `opened-ports` through `juju exec`, `juju spaces`; `combine`).
-`live` runs those juju commands itself. The other doors build a Deployment from what is not a document: relation data (`relation`), the
-appliance table (`appliance`), this machine's sockets (`local_host`). Whatever cannot be used raises
+`live` runs those juju commands itself. The other doors build a Deployment from what is not a
+document: relation data (`relation`), the appliance table (`appliance`), this machine's sockets
+(`local_host`). Whatever cannot be used raises
 InputError with one line naming the input, the place and the problem; whatever is usable but wrong
 (an option that cannot be a port) becomes a `Problem` in the Deployment.
 """
@@ -123,7 +124,9 @@ def load_inputs(
         statuses: list[Deployment] = []
         supplements: list[Supplement] = []
         for one in parsed:
-            kind = detect.detect(one) if one.documents else BUNDLE
+            if not one.documents:
+                raise InputError(one.input, "empty input: no document to check")
+            kind = detect.detect(one)
             if kind.complete is not None:
                 supplements.append(kind.complete(one))
             elif kind is STATUS:
