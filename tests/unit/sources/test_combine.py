@@ -199,7 +199,7 @@ def test_dumps_that_do_not_match_the_status_are_refused_in_one_line(
 def test_a_supplement_alone_and_overlays_with_several_inputs_are_refused():
     with pytest.raises(InputError, match="completes a juju status dump"):
         load(("spaces.json", SPACES))
-    with pytest.raises(InputError, match="empty.json: empty input: no document to check"):
+    with pytest.raises(InputError, match=r"empty\.json: empty input: no document to check"):
         load_inputs([(json.dumps(STATUS), "status.json"), ("", "empty.json")])
     with pytest.raises(InputError, match="--overlay: applies to one bundle INPUT"):
         load_inputs(inputs(("status.json", STATUS), ("show.json", SHOWN)), overlays=[("{}", "o.yaml")])
