@@ -12,15 +12,17 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .catalog import PROFILES, Catalog, Profile
 from .errors import AnboxPortsError, InputError
 from .findings import JUJU_VERSIONS
 from .firewall import FORMATS as FIREWALL_FORMATS
-from .model import Deployment
 from .render import FORMATS, RenderOptions, render
+
+if TYPE_CHECKING:
+    from .model import Deployment
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -28,6 +30,9 @@ EXIT_UNUSABLE = 2
 
 # Inputs are configuration documents; anything this big is a mistake or an attack, not a model.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+LIVE_TIMEOUT = 120.0
+"""Seconds each juju command of `check --model` may take: a large model's status, or exec on its units."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,18 +61,27 @@ def _parser() -> argparse.ArgumentParser:
 def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
     check = sub.add_parser(
         "check",
-        help="find port conflicts and exposure mistakes in a bundle, juju status or show-unit dump",
+        help="find port conflicts and exposure mistakes in a bundle, juju status dumps or a live model",
         description=(
-            "Check a bundle (with overlays), a `juju status --format=json|yaml` dump, a "
-            "`juju show-unit` dump of the validator unit, `terraform show -json` of a saved plan, or a "
-            "Terraform root module directory (with --var-file/--var, read as `terraform plan` reads "
-            "them, TF_VAR_* included). With no INPUT, check the built-in reference deployment (or, "
-            "with --profile appliance, the appliance's own port map)."
+            "Check a bundle (with overlays), a `juju show-unit` dump of the validator unit, "
+            "`terraform show -json` of a saved plan, a Terraform root module directory (with "
+            "--var-file/--var, read as `terraform plan` reads them, TF_VAR_* included), or "
+            "`juju status --format=json|yaml` dumps of one or more models, each completed by "
+            "`juju show-application APP... --format=json`, `juju exec --application APP,... "
+            "--format=json -- opened-ports --endpoints --format=json` and `juju spaces --format=json` "
+            "dumps (which say the expose rules, the endpoint of each port and the subnets of each "
+            "space, which status does not). With --model, run those juju commands on a live model. "
+            "With no INPUT, check the built-in reference deployment (or, with --profile appliance, "
+            "the appliance's own port map)."
         ),
     )
     check.add_argument(
-        "input", nargs="?", help="file or Terraform directory to check, or - for standard input"
+        "input",
+        nargs="*",
+        metavar="INPUT",
+        help="file to check, a Terraform directory, or - for standard input (once)",
     )
+    _add_live(check)
     check.add_argument(
         "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
     )
@@ -110,6 +124,29 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         type=lambda text: ("var", text),
         metavar="NAME=VALUE",
         help="with a Terraform directory: a variable, as `terraform plan -var` (repeatable)",
+    )
+
+
+def _add_live(check: argparse.ArgumentParser) -> None:
+    """What `check` needs to read a live model, or to know what status dumps do not say."""
+    check.add_argument(
+        "--model",
+        metavar="[CONTROLLER:]MODEL",
+        help="check this live model: run juju status, show-application, spaces and exec opened-ports",
+    )
+    check.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"with --model: how long each juju command may take (default {LIVE_TIMEOUT:g})",
+    )
+    check.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="NAME=CIDR[,CIDR]",
+        help="the subnets of a Juju space expose rules name (repeatable; `juju spaces` output as an "
+        "INPUT lists them all)",
     )
 
 
@@ -236,19 +273,25 @@ def _colour(stream: TextIO) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import sources
     from .checks import check
 
     catalog = _catalog(args.catalog)
     profile: Profile = args.profile
     title = None
-    if args.terraform_vars and (args.input in (None, "-") or not os.path.isdir(args.input)):
+    if args.terraform_vars and not _terraform_directory_input(args.input):
         flag = "--var-file" if args.terraform_vars[0][0] == "file" else "--var"
         raise InputError(flag, "applies to a Terraform root module directory INPUT")
     if (args.claim or args.claims) and profile != "appliance":
         raise InputError("--claim" if args.claim else "--claims", "only applies with --profile appliance")
-    if args.input is None:
+    if args.timeout is not None and args.model is None:
+        raise InputError("--timeout", "applies to --model")
+    if args.model is not None:
+        deployment = _live(args, catalog, err)
+    elif not args.input:
+        if args.space:
+            raise InputError("--space", "applies to an INPUT or --model")
         if args.overlay:
             raise InputError("--overlay", "needs an INPUT bundle to overlay")
         if profile == "appliance":
@@ -268,17 +311,28 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     else:
         if args.claim or args.claims:
             raise InputError("--claim", "applies to the built-in appliance map, not to an INPUT file")
-        if args.input != "-" and os.path.isdir(args.input):
+        if args.input.count("-") > 1:
+            raise InputError("-", "standard input can be given once")
+        if _terraform_directory_input(args.input):
             if args.overlay:
                 raise InputError("--overlay", "applies to bundles, not to a Terraform directory")
-            deployment = terraform_directory(args.input, args.terraform_vars, catalog, profile)
+            deployment = terraform_directory(args.input[0], args.terraform_vars, catalog, profile)
+        elif any(path != "-" and os.path.isdir(path) for path in args.input):
+            raise InputError("INPUT", "a Terraform directory is checked on its own, not beside other inputs")
         else:
-            data, name = read_input(args.input)
+            inputs = [read_input(path) for path in args.input]
             overlays = [read_input(path) for path in args.overlay]
-            deployment = sources.load(data, input=name, overlays=overlays, catalog=catalog, profile=profile)
+            deployment = sources.load_inputs(
+                inputs, overlays=overlays, catalog=catalog, profile=profile, spaces=args.space
+            )
     report = check(deployment, catalog=catalog, juju=args.juju)
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
+
+
+def _terraform_directory_input(inputs: Sequence[str]) -> bool:
+    """One INPUT that is a directory: a Terraform root module."""
+    return len(inputs) == 1 and inputs[0] != "-" and os.path.isdir(inputs[0])
 
 
 def terraform_directory(
@@ -292,6 +346,44 @@ def terraform_directory(
 
     sources = [VarFile(value) if kind == "file" else VarArg(value) for kind, value in variables]
     return load_directory(directory, sources, catalog=catalog, profile=profile, environ=os.environ)
+
+
+def _live(args: argparse.Namespace, catalog: Catalog, err: TextIO) -> Deployment:
+    """`check --model`: the juju commands, run with a progress line when stderr is a terminal."""
+    from .sources.live import LiveModel
+
+    if args.input or args.overlay:
+        raise InputError("--model", "reads the model itself: give no INPUT or --overlay with it")
+    progress = _Progress(err) if err.isatty() else None
+    live = LiveModel(
+        args.model,
+        timeout=LIVE_TIMEOUT if args.timeout is None else args.timeout,
+        progress=progress,
+    )
+    try:
+        return live.read(catalog, args.profile, args.space)
+    finally:
+        if progress is not None:
+            progress.clear()
+
+
+class _Progress:
+    """One line on a terminal, rewritten in place with a carriage return (no escape sequences)."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, text: str) -> None:
+        line = f"anbox-ports: {text}..."
+        self.width = max(self.width, len(line))
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
 
 
 def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
@@ -335,8 +427,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
             args = _parser().parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_UNUSABLE
-    command = {
-        "check": _check,
+    command: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+        "check": lambda args, out: _check(args, out, stderr),
         "catalog": _catalog_command,
         "preflight": _preflight,
         "firewall": _firewall,

@@ -70,6 +70,9 @@ class Unit:
     `model` qualifies the unit's name where names could repeat across the input's models (several
     `juju status` dumps, a Terraform plan): empty when every unit name is unique already, as on the
     validator's relation, where Juju gives each related application its own name.
+    `endpoints_known` is false when the input lists the unit's ports without the endpoint each is
+    opened on (`juju status`, docs/juju-facts.md#status-formats): its claims then carry `""`, which
+    means "unknown" rather than "all endpoints"; `opened-ports --endpoints` output makes it true.
     """
 
     name: str
@@ -79,6 +82,7 @@ class Unit:
     subordinate: bool = False
     location: Location | None = None
     model: str = ""
+    endpoints_known: bool = True
 
     @property
     def key(self) -> str:
@@ -139,10 +143,13 @@ class Application:
     """An application's charm and exposure.
 
     `exposed` maps endpoint names to who may reach them; the key `""` is the wildcard (`juju expose
-    app`, bundle `expose: true`), which exposes every opened port (docs/juju-facts.md#expose).
-    Empty: not exposed. `exposure_known` is false when the input cannot say whether or how the
-    application is exposed (a Terraform expose block whose content is known only after apply): the
-    exposure rules then stay silent about it, and the source says why.
+    app`, bundle `expose: true`); a named entry overrides the wildcard for the ports opened on that
+    endpoint (docs/juju-facts.md#expose). Empty, with `expose_rules_known`: not exposed.
+    `expose_rules_known` is false when the input says the application is exposed but not to whom:
+    `juju status` prints `exposed: true` and never the rules (docs/juju-facts.md#status-formats);
+    `exposed` is then empty and `is_exposed` true. `exposure_known` is false when the input cannot
+    even say whether the application is exposed (a Terraform expose block whose content is known
+    only after apply): the exposure rules then stay silent about it, and the source says why.
     """
 
     name: str
@@ -151,11 +158,17 @@ class Application:
     subordinate: bool = False
     location: Location | None = None
     model: str = ""
+    expose_rules_known: bool = True
     exposure_known: bool = True
 
     @property
     def key(self) -> str:
         return qualified(self.model, self.name)
+
+    @property
+    def is_exposed(self) -> bool:
+        """Exposed at all, whether or not the input says to whom."""
+        return bool(self.exposed) or not self.expose_rules_known
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,12 +200,17 @@ class Model:
     `label` is how hosts and units name it (`Host.model`): empty when the input holds one model, so
     findings read as `juju status` of that model reads; the model's name (or a short uuid prefix)
     when there are several. `kind` matters to exposure: on a Kubernetes (caas) model `juju expose`
-    has no effect (docs/juju-facts.md#expose).
+    has no effect (docs/juju-facts.md#expose). `controller` is the client-side controller name a
+    `juju status` dump prints (it tells apart two models of the same name).
     """
 
     label: str
     name: str = ""
     kind: ModelKind = "unknown"
+    controller: str = ""
+    spaces: Mapping[str, tuple[str, ...]] | None = None
+    """Each space's subnet CIDRs, when the input lists them (`juju spaces`, `--space`): the firewaller
+    turns an expose rule's spaces into exactly these (docs/juju-facts.md#expose). None: not listed."""
 
 
 ExposureSyntax = Literal["juju", "terraform"]
@@ -211,9 +229,10 @@ class Deployment:
     `observed` is true when claims are what Juju reports as open (so a missing required port is a
     fact, not a guess). `exposure_known` is false when the source cannot see `juju expose` (relation
     data: a hook is not told whether its application is exposed), so exposure rules stay silent
-    instead of guessing. `endpoints_known` is false when the source cannot say which endpoint a port is
-    opened on (`juju status` lists ports without endpoints; a bundle says nothing of them): its claims
-    carry `""`, and a per-endpoint expose rule may or may not reach them. `juju_managed` is false where
+    instead of guessing. `endpoints_known` is false when the source cannot say which endpoint any port
+    is opened on (a bundle says nothing of them): its claims carry `""`, and a per-endpoint expose rule
+    may or may not reach them; `Unit.endpoints_known` says the same of one unit (`juju status` lists
+    ports without endpoints, `opened-ports --endpoints` output tells them unit by unit). `juju_managed` is false where
     no Juju opens the ports (the appliance, this machine's sockets): only the sockets can object there.
     `exposure_syntax` says how fixes word exposure: a Terraform plan is changed in its `expose` blocks,
     not with `juju expose`, which Terraform would undo.
@@ -237,6 +256,10 @@ class Deployment:
     def model(self, label: str) -> Model:
         """The model a host or unit label refers to (an unknown kind when the input did not say)."""
         return self.models.get(label) or Model(label)
+
+    def endpoints_known_for(self, unit: Unit) -> bool:
+        """Whether a unit's claims say exactly which endpoint each port is opened on."""
+        return self.endpoints_known and unit.endpoints_known
 
     def hosts(self) -> tuple[Host, ...]:
         return tuple(sorted({unit.host for unit in self.units}))

@@ -103,3 +103,18 @@ def charm_name(ref: str) -> str:
     if schema in ("cs", "ch", "local", "charmhub"):
         name = re.sub(r"-[0-9]+$", "", name)
     return name or ref
+
+
+# juju/names controller.go `validControllerName` (v5 and v6 alike); user.go `validName` (a model's
+# owner, as in `admin/default`): what `juju -m [CONTROLLER:][OWNER/]MODEL` may name.
+CONTROLLER = re.compile(r"[a-z0-9]+[a-z0-9-]*")
+_USER_NAME = r"[a-zA-Z0-9][a-zA-Z0-9.+-]*[a-zA-Z0-9]"
+USER = re.compile(rf"{_USER_NAME}(?:@{_USER_NAME})?")
+
+
+def is_controller(text: object) -> bool:
+    return _valid(CONTROLLER, text)
+
+
+def is_user(text: object) -> bool:
+    return _valid(USER, text)

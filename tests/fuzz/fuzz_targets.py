@@ -43,7 +43,16 @@ from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.errors import InputError, PortRangeError
 from anbox_cloud_ports.model import Deployment
 from anbox_cloud_ports.render import render
-from anbox_cloud_ports.sources import appliance, load, load_bundle, load_status, reference, relation, yamlload
+from anbox_cloud_ports.sources import (
+    appliance,
+    load,
+    load_bundle,
+    load_inputs,
+    load_status,
+    reference,
+    relation,
+    yamlload,
+)
 from anbox_cloud_ports.sources.catalog_file import load_catalog_rows
 from anbox_cloud_ports.sources.show_unit import load_show_unit
 
@@ -372,6 +381,59 @@ def databags() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def completing_documents() -> st.SearchStrategy[Any]:
+    """What completes a status: show-application, `juju exec ... opened-ports`, `juju spaces` output."""
+    rule = _opt(
+        expose__to__cidrs=shaped(st.lists(_sample(CIDRS), max_size=2)),
+        expose__to__spaces=shaped(st.lists(_sample(["alpha", "dmz", "", "A"]), max_size=2)),
+    )
+    shown = _dicts(
+        [*APP_NAMES, "Bad"],
+        st.fixed_dictionaries(
+            {
+                "principal": st.booleans(),
+                "exposed": shaped(st.booleans()),
+                "remote": shaped(st.booleans(), 5),
+            },
+            optional={"exposed-endpoints": shaped(_dicts(ENDPOINTS, rule, 2))},
+        ),
+        3,
+    )
+    entry = st.one_of(
+        _sample(PORT_TEXTS).map(lambda p: f"{p} (*)"),
+        st.tuples(_sample(PORT_TEXTS), st.lists(_sample(ENDPOINTS), min_size=1, max_size=2)).map(
+            lambda t: f"{t[0]} ({', '.join(t[1])})"
+        ),
+        _sample(PORT_TEXTS),
+    )
+    stdout = st.one_of(_json_text(st.lists(entry, max_size=3)), st.text(max_size=20))
+    task = st.fixed_dictionaries(
+        {"id": _sample(["1", "x", 1]), "status": _sample(["completed", "completed", "failed", 3])},
+        optional={
+            "unit": _sample(UNIT_NAMES),
+            "machine": _sample(["0", 0]),
+            "results": shaped(
+                _opt(
+                    **{"return-code": _sample([0, 0, 1, "0"])},
+                    stdout=shaped(stdout),
+                    stderr=st.text(max_size=10),
+                )
+            ),
+        },
+    )
+    tasks = _dicts([*UNIT_NAMES, "0", "0/lxd/0", "x"], task, 3)
+    subnet = _opt(type=_sample(["ipv4", "ipv6"]), zones=st.lists(st.text(max_size=4), max_size=1))
+    space = _opt(
+        id=_sample(["0", "1"]),
+        name=shaped(_sample(["alpha", "dmz", "Alpha", ""])),
+        subnets=shaped(_dicts(CIDRS, subnet, 2)),
+    )
+    spaces = st.fixed_dictionaries(
+        {"spaces": shaped(st.lists(st.one_of(space, _sample(["alpha"])), max_size=3))}
+    )
+    return st.one_of(shown, tasks, spaces)
+
+
 def show_unit_documents() -> st.SearchStrategy[Any]:
     record = _opt(in__scope=shaped(st.booleans()), data=shaped(databags()))
     entry = _opt(
@@ -620,6 +682,12 @@ def call_show_unit(value: Any) -> None:
     if not parsed.documents:
         return
     judge(load_show_unit(parsed.documents[0], input="show-unit.json"))  # type: ignore[arg-type]
+
+
+def call_combined(value: Any) -> None:
+    """A status and a dump that completes it (or does not match it), with a `--space` option."""
+    status, more, space = value
+    judge(load_inputs([(status, "status.json"), (more, "dump.json")], spaces=[space]))
 
 
 def call_yamlload(value: Any) -> None:
@@ -873,6 +941,10 @@ def _targets() -> list[Target]:
                lambda: _text_seeds("status")),
         Target("sources.show_unit", call_show_unit, (InputError,), lambda: show_docs, lambda d: d,
                lambda: _text_seeds("show-unit")),
+        Target("sources.load_inputs (status + show-application, opened-ports, spaces)", call_combined, (InputError,),
+               lambda: st.tuples(status_docs, _json_text(completing_documents()), _sample(["dmz=10.0.0.0/8", "alpha=", "A=1"])),
+               lambda d: (d[: len(d) // 2], d[len(d) // 2 :], "dmz=10.0.0.0/8"),
+               lambda: [_halves(_text_seeds("status")[0].decode(), '{"lxd": {"principal": true, "exposed": false, "remote": false}}')]),
         Target("databag.decode_unit + deployment_from_units", call_databag, (), lambda: related, _pairs_of,
                lambda: _json_seeds([["ams/0", SHOW_UNIT_SEED["anbox-cloud-ports/0"]["relation-info"][0]["related-units"]["ams/0"]["data"]]])),
         Target("appliance.claims_from_data", call_appliance_claims, (InputError,), lambda: appliance_data,

@@ -263,8 +263,23 @@ def machine_ids(status: JsonObject) -> frozenset[str]:
 
 
 def exposure(status: JsonObject, app: str) -> tuple[bool, dict[str, dict[str, frozenset[str]]]]:
-    """(exposed, endpoint -> {"cidrs": ..., "spaces": ...}); `""` is the wildcard endpoint's rule."""
-    entry = _mapping(applications(status).get(app), f"applications.{app}")
+    """(exposed, endpoint -> {"cidrs": ..., "spaces": ...}); `""` is the wildcard endpoint's rule.
+
+    From a status document that carries `exposed-endpoints`, which Juju's own `juju status` never
+    prints (docs/juju-facts.md#status-formats): for a real model, use `shown_exposure`.
+    """
+    return _exposure(_mapping(applications(status).get(app), f"applications.{app}"), app)
+
+
+def shown_exposure(shown: JsonObject, app: str) -> tuple[bool, dict[str, dict[str, frozenset[str]]]]:
+    """The same from `juju show-application APP --format=json`, which prints the rules.
+
+    docs/juju-facts.md#show-application.
+    """
+    return _exposure(_mapping(shown.get(app), app), app)
+
+
+def _exposure(entry: JsonObject, app: str) -> tuple[bool, dict[str, dict[str, frozenset[str]]]]:
     rules: dict[str, dict[str, frozenset[str]]] = {}
     for endpoint, rule in _mapping(entry.get("exposed-endpoints"), f"{app}.exposed-endpoints").items():
         body = _mapping(rule, f"{app}.exposed-endpoints.{endpoint}")

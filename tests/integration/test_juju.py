@@ -3,8 +3,9 @@
 One temporary model holds the validator and the example charm deployed as four Anbox services
 (juju_helpers.LAYOUT): coturn, lxd (ams-lxd) and, co-located on one machine, agent
 (anbox-stream-agent, 443/tcp internal) and gateway-lb (haproxy, 80 and 443/tcp public). Each is related
-to the validator's `ports`. What Juju then says (status, `opened-ports --endpoints`, export-bundle)
-is held against the catalog, the validator's verdict and `anbox-ports check` on the same model.
+to the validator's `ports`. What Juju then says (status, show-application, `opened-ports --endpoints`,
+export-bundle) is held against the catalog, the validator's verdict and `anbox-ports check` on the
+same model, from dumps and live (`check --model`).
 
 Skipped unless a Juju controller answers (conftest.py `juju_controller`); see README for the setup.
 Expectations follow the model's Juju: 3.x refuses the second unit's 443/tcp, 4.x accepts an identical
@@ -16,14 +17,20 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jubilant
 import pytest
 
+from anbox_cloud_ports.catalog import Catalog
+from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.cli import main as anbox_ports
+from anbox_cloud_ports.findings import JujuVersion, Report
+from anbox_cloud_ports.model import Deployment
+from anbox_cloud_ports.sources.live import LiveModel
 
 from . import juju_helpers as jh
 
@@ -33,6 +40,7 @@ COLOCATED = [app for app in jh.LAYOUT if app.colocated]
 PAIR = [f"{app.name}/0" for app in COLOCATED]
 SHARED = jh.shared_ports(app.service for app in COLOCATED)  # 443/tcp
 EXPECTED = {f"{app.name}/0": jh.expected_ports(app.service) for app in jh.LAYOUT}
+CATALOG = Catalog.builtin()
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,30 @@ class Model:
 
 
 def raw_status(juju: jubilant.Juju) -> dict[str, Any]:
-    """`juju status --format=json` as Juju prints it (jubilant's Status drops `exposed-endpoints`)."""
+    """`juju status --format=json` as Juju prints it."""
     return json.loads(juju.cli("status", "--format", "json"))
+
+
+def shown(juju: jubilant.Juju, *apps: str) -> dict[str, Any]:
+    """`juju show-application APP... --format=json`: the expose rules status does not print."""
+    return json.loads(juju.cli("show-application", *apps, "--format", "json"))
+
+
+def exec_opened_ports(juju: jubilant.Juju, *apps: str) -> dict[str, Any]:
+    """`juju exec --application A,B --format=json -- opened-ports --endpoints --format=json`."""
+    return json.loads(
+        juju.cli(
+            "exec",
+            "--format",
+            "json",
+            "--application",
+            ",".join(apps),
+            "--",
+            "opened-ports",
+            "--endpoints",
+            "--format=json",
+        )
+    )
 
 
 def opened_ports(juju: jubilant.Juju, unit: str) -> jh.PortsByEndpoint:
@@ -52,13 +82,47 @@ def opened_ports(juju: jubilant.Juju, unit: str) -> jh.PortsByEndpoint:
     return jh.parse_opened_ports(juju.exec("opened-ports", "--endpoints", "--format=json", unit=unit).stdout)
 
 
-def anbox_ports_check(path: Path, text: str, *, juju: str) -> dict[str, Any]:
-    """`anbox-ports check PATH --juju J --format json`, in process; exit 2 (unusable input) fails."""
+def anbox_ports_check(path: Path, text: str, *, juju: str, more: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """`anbox-ports check PATH [MORE...] --juju J --format json`, in process; exit 2 (unusable input) fails."""
     path.write_text(text, encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    code = anbox_ports(["check", str(path), "--juju", juju, "--format", "json"], out=out, err=err)
+    argv = ["check", str(path), *map(str, more), "--juju", juju, "--format", "json"]
+    code = anbox_ports(argv, out=out, err=err)
     assert code in (0, 1), f"anbox-ports check {path.name} exited {code}: {err.getvalue()}"
     return json.loads(out.getvalue())
+
+
+def live_check(juju: jubilant.Juju, major: int) -> Report:
+    """What `anbox-ports check --model` reads of the model, each example app read as its service.
+
+    The live path itself (juju status, show-application, spaces, exec opened-ports, run by
+    sources.live as the CLI runs them); only the charm names are then mapped to the services the
+    example charm stands for, as jh.status_as_services does to a status dump.
+    """
+    assert juju.model is not None
+    deployment = LiveModel(juju.model, timeout=600).read(CATALOG, "charmed")
+    version: JujuVersion = "4" if major >= 4 else "3"
+    return check(as_services(deployment, jh.services()), catalog=CATALOG, juju=version)
+
+
+def as_services(deployment: Deployment, services: Mapping[str, str]) -> Deployment:
+    units = tuple(replace(u, charm=services.get(u.application, u.charm)) for u in deployment.units)
+    charms = {u.key: u.charm for u in units}
+    claims = tuple(
+        replace(c, row=CATALOG.row_for(charms[c.unit], c.port, deployment.profile)) if c.unit in charms else c
+        for c in deployment.claims
+    )
+    apps = {k: replace(a, charm=services.get(a.name, a.charm)) for k, a in deployment.applications.items()}
+    return replace(deployment, units=units, claims=claims, applications=MappingProxyType(apps))
+
+
+def leaks(report: Report, app: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """internal-port-exposed findings about `app`'s units: (severity, units, ports)."""
+    return [
+        (f.severity, f.units, tuple(map(str, f.ports)))
+        for f in report.findings
+        if f.rule == "internal-port-exposed" and all(u.startswith(f"{app}/") for u in f.units)
+    ]
 
 
 def check_action(juju: jubilant.Juju) -> dict[str, Any]:
@@ -210,7 +274,9 @@ def test_expose_public_endpoint_exposes_exactly_the_external_ports(model: Model,
     juju.wait(lambda status: status.apps[coturn.name].exposed, delay=2, successes=1)
     status = raw_status(juju)
 
-    exposed, rules = jh.exposure(status, coturn.name)
+    # juju status prints `exposed: true` and never to whom (docs/juju-facts.md#status-formats).
+    assert "exposed-endpoints" not in status["applications"][coturn.name]
+    exposed, rules = jh.shown_exposure(shown(juju, coturn.name), coturn.name)
     # No --to-cidrs/--to-spaces: Juju stores 0.0.0.0/0 and ::/0 for the endpoint (state MergeExposeSettings).
     assert exposed
     assert rules == {jh.PUBLIC: {"cidrs": {"0.0.0.0/0", "::/0"}, "spaces": frozenset()}}
@@ -227,3 +293,66 @@ def test_expose_public_endpoint_exposes_exactly_the_external_ports(model: Model,
     )
     assert jh.findings(after, "internal-port-exposed") == []
     assert jh.findings(after, "external-port-unexposed") == []
+
+
+def test_check_model_reads_what_status_does_not_say(model: Model, tmp_path: Path):
+    """`check --model` and `check STATUS SHOW-APPLICATION OPENED-PORTS` agree, and know every endpoint.
+
+    Coturn exposed on `public` (as the expose test above leaves it: `juju expose` replaces the entry
+    for the same endpoint), every other application not exposed.
+    """
+    juju = model.juju
+    juju.cli("expose", "coturn", "--endpoints", jh.PUBLIC)
+    juju.wait(lambda status: status.apps["coturn"].exposed, delay=2, successes=1)
+    out, err = io.StringIO(), io.StringIO()
+    assert juju.model is not None
+    code = anbox_ports(["check", "--model", juju.model, "--format", "json"], out=out, err=err)
+    assert code in (0, 1), err.getvalue()
+    assert json.loads(out.getvalue())["input"] == ", ".join(
+        f"juju {c} -m {juju.model}" for c in ("status", "show-application", "exec")
+    )
+    live = live_check(juju, model.major)
+    assert leaks(live, "coturn") == []
+    assert [f for f in live.findings if f.rule == "external-port-unexposed" and "coturn/0" in f.units] == []
+    coturn = live.deployment.applications["coturn"]
+    assert (coturn.expose_rules_known, sorted(coturn.exposed)) == (True, [jh.PUBLIC])
+    for unit in live.deployment.units:
+        if unit.application == "coturn":
+            assert unit.endpoints_known
+            held = {(str(c.port), c.endpoint) for c in live.deployment.claims if c.unit == unit.key}
+            want = jh.expected_ports("coturn")
+            assert held == {(port, ep) for ep, ports in want.items() for port in ports}
+    # The same from dumps.
+    (tmp_path / "shown.json").write_text(json.dumps(shown(juju, "coturn")))
+    (tmp_path / "ports.json").write_text(json.dumps(exec_opened_ports(juju, "coturn")))
+    dumps = anbox_ports_check(
+        tmp_path / "status.json",
+        json.dumps(jh.status_as_services(raw_status(juju), jh.services())),
+        juju=jh.juju_option(model.major),
+        more=(tmp_path / "shown.json", tmp_path / "ports.json"),
+    )
+    assert jh.findings(dumps, "internal-port-exposed") == []
+    assert jh.conflict_keys(dumps) == {
+        (f.rule, tuple(sorted(f.units)), tuple(sorted(map(str, f.ports))))
+        for f in live.findings
+        if f.rule == "port-conflict"
+    }
+
+
+def test_the_lxd_error_clears_once_the_operator_runs_the_fix(model: Model):
+    """`juju expose lxd` (the Anbox docs' step) leaks 8443/tcp, proven; `--endpoints public` clears it.
+
+    Runs after the tests above: it changes the model.
+    """
+    juju = model.juju
+    lxd = next(app for app in jh.LAYOUT if app.service == "ams-lxd")
+    juju.cli("expose", lxd.name)
+    juju.wait(lambda status: status.apps[lxd.name].exposed, delay=2, successes=1)
+    internal = tuple(sorted(jh.expected_ports("ams-lxd")[jh.INTERNAL]))
+    assert leaks(live_check(juju, model.major), lxd.name) == [("error", (f"{lxd.name}/0",), internal)]
+
+    juju.cli("unexpose", lxd.name)
+    juju.wait(lambda status: not status.apps[lxd.name].exposed, delay=2, successes=1)
+    juju.cli("expose", lxd.name, "--endpoints", jh.PUBLIC)
+    juju.wait(lambda status: status.apps[lxd.name].exposed, delay=2, successes=1)
+    assert leaks(live_check(juju, model.major), lxd.name) == []

@@ -216,6 +216,12 @@ def test_unusable_input_is_one_line_on_stderr_and_exit_2(
         ("firewall", "--format", "pf"),
         ("firewall", "--internal", "10.0.0.1/8"),
         ("preflight", "--service", "nosuch"),
+        ("check", "--space", "dmz=10.0.0.0/8"),
+        ("check", "--timeout", "5"),
+        ("check", "--model", "Anbox"),
+        ("check", "--model", "anbox", "--timeout", "0"),
+        ("check", "-", "-"),
+        ("check", "--timeout", "soon", "--model", "anbox"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(argv: tuple[str, ...]) -> None:
@@ -491,3 +497,44 @@ def test_without_python_hcl2_a_directory_input_names_the_pip_command(monkeypatch
         "anbox-ports check: reading a Terraform directory needs the optional dependency python-hcl2: "
         "pip install 'anbox-cloud-ports[terraform]'\n",
     )
+
+
+ANBOX = DATA / "juju" / "anbox"
+
+
+def test_several_inputs_complete_one_status(tmp_path: Path) -> None:
+    status, shown, ports = (
+        str(ANBOX / n) for n in ("status.json", "show-application.json", "exec-opened-ports.json")
+    )
+    code, out, err = run("check", status, shown, ports, "--format", "json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["findings"] == []
+    assert json.loads(out)["input"] == f"{status}, {shown}, {ports}"
+    code, out, _ = run("check", status, "--format", "json")
+    [warning] = json.loads(out)["findings"]
+    assert (code, warning["rule"], warning["severity"]) == (0, "internal-port-exposed", "warning")
+
+
+def test_space_options_say_what_a_space_holds(tmp_path: Path) -> None:
+    shown = json.loads((ANBOX / "show-application.json").read_text())
+    shown["lxd"]["exposed-endpoints"] = {"": {"expose-to-spaces": ["dmz"]}}
+    (tmp_path / "show.json").write_text(json.dumps(shown))
+    files = (str(ANBOX / "status.json"), str(tmp_path / "show.json"), str(ANBOX / "exec-opened-ports.json"))
+    severities = {}
+    for extra in (
+        (),
+        ("--space", "dmz=10.0.0.0/8"),
+        ("--space", "dmz=203.0.113.0/24"),
+        (str(ANBOX / "spaces.json"),),
+    ):
+        code, out, err = run("check", *files, *extra, "--format", "json")
+        assert code in (0, 1), err
+        severities[extra] = [f["severity"] for f in json.loads(out)["findings"]]
+    assert list(severities.values()) == [["warning"], ["info"], ["error"], ["error"]]
+
+
+def test_standard_input_among_several_inputs() -> None:
+    status = (ANBOX / "status.json").read_text()
+    code, out, err = run("check", "-", str(ANBOX / "show-application.json"), "--format", "json", stdin=status)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["input"].startswith("<stdin>, ")

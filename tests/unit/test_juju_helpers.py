@@ -244,6 +244,15 @@ def test_exposure_before_and_after_expose_endpoints_public():
     assert rules == {"public": {"cidrs": {"0.0.0.0/0", "::/0"}, "spaces": frozenset()}}
 
 
+def test_exposure_from_show_application():
+    shown = load_json("anbox/show-application.json")
+    assert jh.shown_exposure(shown, "lxd") == (
+        True,
+        {"public": {"cidrs": frozenset({"0.0.0.0/0", "::/0"}), "spaces": frozenset()}},
+    )
+    assert jh.shown_exposure(shown, "nats") == (False, {})  # not asked for: not exposed as far as it says
+
+
 def test_status_fields_of_the_wrong_type_are_refused():
     with pytest.raises(ValueError, match="applications is a list"):
         jh.units({"applications": []})

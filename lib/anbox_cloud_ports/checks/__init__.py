@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from ..catalog import Catalog
-from ..findings import JUJU_VERSIONS, Finding, JujuVersion, Report, Summary, ordered
+from ..findings import JUJU_VERSIONS, Finding, JujuVersion, Report, Summary, from_problem, ordered
 from ..gcpause import gc_paused
 from ..model import Deployment
 from . import (
@@ -63,7 +63,10 @@ def check(
         for rule in rules:
             if rule.applies(deployment):
                 found.extend(rule.check(index))
-        # A source's Problem is reported by the rule it names: an id no rule has would vanish silently.
+        # A source's Problem is reported under the rule it names (when that rule is run): an id no rule
+        # has would vanish silently, so it is refused.
+        selected = {rule.id for rule in rules}
+        found.extend(from_problem(p) for p in deployment.problems if p.rule in selected)
         unknown = ({f.rule for f in found} | {p.rule for p in deployment.problems}) - RULES_BY_ID.keys()
         if unknown:
             raise ValueError(f"findings with unregistered rule ids: {', '.join(sorted(unknown))}")

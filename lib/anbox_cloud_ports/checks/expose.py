@@ -1,15 +1,27 @@
-"""Who an expose rule lets in, and which rules reach a port: what both exposure rules ask.
+"""Which expose rules reach a port, and whom they let in: what both exposure rules ask.
 
-docs/juju-facts.md#expose: the wildcard rule reaches every opened port; a rule for endpoint X reaches
-the ports opened for X and those opened for all endpoints.
+The firewaller's rule (docs/juju-facts.md#expose; juju internal/worker/firewaller/firewaller.go
+`ingressRulesForExposedMachineUnit`, `hasExposeOverride`), for one port range of an exposed unit:
+
+- opened for all endpoints (`""`): the wildcard entry's sources and every named entry's sources;
+- opened on endpoint `x` that has an entry of its own: `x`'s sources only, the wildcard overridden;
+- opened on endpoint `x` without an entry: the wildcard's sources, if there is a wildcard entry;
+- otherwise: not opened to anyone.
+
+An entry's sources are its CIDRs plus the subnets of its spaces; an entry whose sources come out
+empty makes no rule at all. Where the input does not say on which endpoint a port is opened, every
+place it could be opened is judged, and a verdict is certain only when all of them agree.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from ..model import Application, ExposeTarget, ExposureSyntax
+from ..text import join_and, plain
 
 # Where an expose rule can only be reached from inside: RFC 1918, RFC 4193, loopback, link-local.
 _PRIVATE_V4 = tuple(
@@ -18,6 +30,15 @@ _PRIVATE_V4 = tuple(
 )
 _PRIVATE_V6 = tuple(ipaddress.IPv6Network(net) for net in ("fc00::/7", "::1/128", "fe80::/10"))
 
+Reach = Literal["public", "unknown", "private", "none"]
+"""Who a set of rules lets in: beyond private networks, a space whose subnets the input does not list,
+private networks only, or nobody (no rule, or a rule whose sources come out empty)."""
+
+_ORDER: Mapping[Reach, int] = {"public": 0, "unknown": 1, "private": 2, "none": 3}
+
+OTHER_ENDPOINT: None = None
+"""A place a port may be opened when the input does not say which: an endpoint with no expose entry."""
+
 
 def is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     if isinstance(network, ipaddress.IPv4Network):
@@ -25,51 +46,143 @@ def is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
     return any(network.subnet_of(private) for private in _PRIVATE_V6)
 
 
+def rank(reach: Reach) -> int:
+    """0 for the widest audience (public), 3 for nobody."""
+    return _ORDER[reach]
+
+
+def widest(reaches: Iterable[Reach]) -> Reach:
+    """The widest of several audiences: public beats unknown beats private beats nobody."""
+    found: list[Reach] = list(reaches)
+    return min(found, key=rank) if found else "none"
+
+
 @dataclass(frozen=True, slots=True)
 class Audience:
-    public: bool
+    """Who one expose entry lets in, worded for a finding."""
+
+    reach: Reach
     text: str
     unparsable: tuple[str, ...] = ()
+    unlisted_spaces: tuple[str, ...] = ()
+
+    @property
+    def public(self) -> bool:
+        return self.reach == "public"
 
 
-def audience(target: ExposeTarget) -> Audience:
-    """Who an expose rule lets in, and whether that reaches beyond private networks."""
-    # docs/juju-facts.md#expose: no CIDRs and no spaces means 0.0.0.0/0 and ::/0.
+def _cidr_reach(cidr: str) -> Reach | None:
+    try:
+        network = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+    reach: Reach = "private" if is_private(network) else "public"
+    return reach
+
+
+def audience(target: ExposeTarget, spaces: Mapping[str, tuple[str, ...]] | None = None) -> Audience:
+    """Who an expose entry lets in: its CIDRs plus the subnets of its spaces (when `spaces` lists them).
+
+    docs/juju-facts.md#expose: no CIDRs and no spaces means 0.0.0.0/0 and ::/0; a space stands for
+    its subnets' CIDRs, which only the firewaller resolves, so a space the input does not list is an
+    unknown audience, never "private" by itself.
+    """
     if target.everyone:
-        return Audience(True, "0.0.0.0/0 and ::/0")
-    public = False
+        return Audience("public", "0.0.0.0/0 and ::/0")
+    reaches: list[Reach] = []
     bad: list[str] = []
     for cidr in target.cidrs:
-        try:
-            network = ipaddress.ip_network(cidr.strip(), strict=False)
-        except ValueError:
+        reach = _cidr_reach(cidr)
+        if reach is None:
             bad.append(cidr)
-            public = True
+            reach = "public"
+        reaches.append(reach)
+    parts = [", ".join(plain(c) for c in target.cidrs)] if target.cidrs else []
+    unlisted: list[str] = []
+    for space in target.spaces:
+        subnets = None if spaces is None else spaces.get(space)
+        if subnets is None:
+            unlisted.append(space)
+            reaches.append("unknown")
+            parts.append(f"space {plain(space)} (whose subnets this input does not list)")
             continue
-        if not is_private(network):
-            public = True
-    parts: list[str] = []
-    if target.cidrs:
-        parts.append(", ".join(target.cidrs))
-    if target.spaces:
-        parts.append("space" + ("s " if len(target.spaces) > 1 else " ") + ", ".join(target.spaces))
-    return Audience(public, " and ".join(parts), tuple(bad))
+        for cidr in subnets:
+            reaches.append(_cidr_reach(cidr) or "public")
+        listed = ", ".join(plain(c) for c in subnets) if subnets else "no subnets"
+        parts.append(f"space {plain(space)} ({listed})")
+    return Audience(widest(reaches), join_and(parts), tuple(bad), tuple(unlisted))
 
 
-def exposing_rules(app: Application, endpoint: str) -> list[tuple[str, ExposeTarget]]:
-    """The expose rules that reach a port opened for `endpoint` (`""`: opened for all endpoints)."""
+def exposing_rules(app: Application, endpoint: str | None) -> list[tuple[str, ExposeTarget]]:
+    """The expose entries whose sources reach a port opened for `endpoint`.
+
+    `""` is "opened for all endpoints"; None (OTHER_ENDPOINT) an endpoint without an entry of its own.
+    docs/juju-facts.md#expose (firewaller.go `ingressRulesForExposedMachineUnit`): a named entry
+    overrides the wildcard for ports opened on its endpoint (`hasExposeOverride`); a port opened for
+    all endpoints gets the wildcard's sources and every named entry's.
+    """
     exposed = app.exposed
-    if not exposed:
-        return []
-    rules: list[tuple[str, ExposeTarget]] = []
-    if "" in exposed:
-        rules.append(("", exposed[""]))
-    if endpoint:
-        if endpoint in exposed:
-            rules.append((endpoint, exposed[endpoint]))
+    if endpoint == "":
+        wildcard = [("", exposed[""])] if "" in exposed else []
+        return wildcard + [(name, target) for name, target in sorted(exposed.items()) if name]
+    if endpoint is not None and endpoint in exposed:
+        return [(endpoint, exposed[endpoint])]
+    return [("", exposed[""])] if "" in exposed else []
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One place a port may be opened, the entries that then reach it, and whom they let in."""
+
+    endpoint: str | None
+    rules: tuple[tuple[str, Audience], ...]
+    reach: Reach
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """What the expose rules do to one opened port, over every place the input lets it be opened.
+
+    With the endpoint known there is one case. Without it there are: opened for all endpoints, on
+    each endpoint with an entry of its own, and on an endpoint without one. The verdict is certain
+    only when every case agrees.
+    """
+
+    cases: tuple[Case, ...]
+
+    @property
+    def certain(self) -> bool:
+        return len({case.reach for case in self.cases}) == 1
+
+    @property
+    def reach(self) -> Reach:
+        """The widest audience over every case: who may get in."""
+        return widest(case.reach for case in self.cases)
+
+    @property
+    def narrowest(self) -> Reach:
+        """The narrowest audience over every case: who surely gets in."""
+        reaches: list[Reach] = [case.reach for case in self.cases]
+        return max(reaches, key=rank) if reaches else "none"
+
+
+def judge(
+    app: Application,
+    endpoint: str,
+    *,
+    endpoint_known: bool,
+    spaces: Mapping[str, tuple[str, ...]] | None = None,
+) -> Exposure:
+    """The exposure of a port an exposed application's unit opened for `endpoint` (`""`: all)."""
+    if endpoint_known:
+        places: list[str | None] = [endpoint]
     else:
-        rules.extend((name, target) for name, target in sorted(exposed.items()) if name)
-    return rules
+        places = ["", *sorted(name for name in app.exposed if name), OTHER_ENDPOINT]
+    cases: list[Case] = []
+    for place in places:
+        rules = tuple((name, audience(target, spaces)) for name, target in exposing_rules(app, place))
+        cases.append(Case(place, rules, widest(a.reach for _, a in rules)))
+    return Exposure(tuple(cases))
 
 
 def rule_text(app: str, rule: str, syntax: ExposureSyntax = "juju") -> str:
@@ -81,10 +194,6 @@ def rule_text(app: str, rule: str, syntax: ExposureSyntax = "juju") -> str:
             else f"the expose block of {app} (endpoint {rule})"
         )
     return f"`juju expose {app}` (wildcard)" if rule == "" else f"`juju expose {app} --endpoints {rule}`"
-
-
-def opened_text(endpoint: str) -> str:
-    return "for all endpoints" if endpoint == "" else f"on endpoint {endpoint}"
 
 
 def expose_fix(
@@ -114,3 +223,9 @@ def expose_fix(
     if cidrs:
         command += f" --to-cidrs {cidrs}"
     return f"`{command}`"
+
+
+def opened_text(endpoint: str | None) -> str:
+    if endpoint is None:
+        return "on an endpoint without an expose rule of its own"
+    return "for all endpoints" if endpoint == "" else f"on endpoint {endpoint}"

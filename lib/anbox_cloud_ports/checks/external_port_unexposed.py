@@ -10,7 +10,7 @@ from ..model import Application, Deployment, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
 from ..text import describe_units, join_and
-from .expose import expose_fix, exposing_rules, opened_text
+from .expose import expose_fix, judge, opened_text
 from .index import Index
 from .rule import Rule
 
@@ -31,10 +31,13 @@ def check(index: Index) -> Iterator[Finding]:
         ]
         if not rows:
             continue
-        if not app.exposed:
+        if deployment.model(app.model).kind == "caas":
+            continue  # docs/juju-facts.md#expose: `juju expose` has no effect on sidecar charms
+        if not app.is_exposed:
             yield _unexposed(index, app, units, rows)
-        else:
+        elif app.expose_rules_known:
             yield from _unreached(index, app, units, rows)
+        # Exposed to an unknown audience (juju status alone): the rules may well reach them.
 
 
 def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[CatalogRow]) -> Finding:
@@ -72,12 +75,21 @@ def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[Cat
 def _unreached(
     index: Index, app: Application, units: list[Unit], rows: list[CatalogRow]
 ) -> Iterator[Finding]:
-    """Exposed, but maybe not on the endpoint the external ports are opened for."""
+    """Exposed, but surely not on the endpoint the external ports are opened for.
+
+    Only when no place the input lets a port be opened gets a rule (docs/juju-facts.md#expose):
+    where the endpoint is unknown, a port opened for all endpoints would be reached by any rule.
+    """
+    deployment = index.deployment
+    spaces = deployment.model(app.model).spaces
     unreached: dict[tuple[PortRange, str], list[str]] = {}
     for unit in units:
+        known = deployment.endpoints_known_for(unit)
         for claim in index.claims_by_unit.get(unit.key, ()):
             row = index.row_of(claim, unit.charm)
-            if row in rows and not exposing_rules(app, claim.endpoint):
+            if row not in rows:
+                continue
+            if judge(app, claim.endpoint, endpoint_known=known, spaces=spaces).reach == "none":
                 unreached.setdefault((claim.port, claim.endpoint), []).append(unit.key)
     if not unreached:
         return

@@ -1,4 +1,9 @@
-"""internal-port-exposed: an expose rule reaches a port the catalog marks not exposed externally."""
+"""internal-port-exposed: an expose rule reaches a port the catalog marks not exposed externally.
+
+An error only when the input proves the leak: the rules are known (a bundle, `juju show-application`),
+the endpoint each port is opened on is known (`opened-ports --endpoints`), or every place it could be
+opened leaks alike. Where the input cannot tell, a warning names the command that tells.
+"""
 
 from __future__ import annotations
 
@@ -6,173 +11,294 @@ from collections.abc import Iterator
 
 from ..catalog import CatalogRow
 from ..findings import Finding
-from ..model import Application, Claim, Deployment, ExposureSyntax, Unit
+from ..model import Application, Claim, Deployment, ExposureSyntax, Model, Severity, Unit
 from ..names import unit_sort_key
 from ..ports import PortRange
-from ..text import describe_units, sentence
-from .expose import Audience, audience, expose_fix, exposing_rules, opened_text, rule_text
+from ..text import describe_units, join_and, sentence
+from .expose import Case, Exposure, expose_fix, judge, opened_text, rank, rule_text
 from .index import Index
 from .rule import Rule
 
 ID = "internal-port-exposed"
+
+_SEVERITY: dict[str, Severity] = {"public": "warning", "unknown": "warning", "private": "info"}
 
 
 def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
     for app_key in sorted(deployment.applications):
         app = deployment.applications[app_key]
-        # A charm that never calls open-port (charmed-etcd) has nothing an expose rule can reach.
+        # Unknown whether it is exposed at all (a Terraform expose block known only after apply), or a
+        # charm that never calls open-port (charmed-etcd): nothing an expose rule can be said to reach.
         if (
-            not app.exposed
+            not app.is_exposed
             or not app.exposure_known
             or not index.catalog.opens_ports(app.charm, index.profile)
         ):
             continue
-        # (port, endpoint, row) -> units: one finding per leaked port of an application, not per unit.
-        leaks: dict[tuple[PortRange, str, CatalogRow], list[tuple[Unit, Claim]]] = {}
-        # Only a wildcard rule surely reaches a port whose endpoint the source does not know.
-        certain = deployment.endpoints_known or "" in app.exposed
-        external_endpoints: set[str] = set()
-        for unit in index.units_by_app.get(app_key, ()):
-            for claim in index.claims_by_unit.get(unit.key, ()):
-                row = index.row_of(claim, unit.charm)
-                if row is None:
-                    continue
-                if row.exposed:
-                    if claim.endpoint:
-                        external_endpoints.add(claim.endpoint)
-                    continue
-                if exposing_rules(app, claim.endpoint):
-                    leaks.setdefault((claim.port, claim.endpoint, row), []).append((unit, claim))
-        for (port, endpoint, row), held in sorted(leaks.items(), key=lambda item: (item[0][0], item[0][1])):
-            yield _leak_finding(
-                deployment.exposure_syntax,
-                app,
-                port,
-                endpoint,
-                row,
-                held=held,
-                external_endpoints=sorted(external_endpoints),
-                certain=certain,
+        model = deployment.model(app.model)
+        internal = _internal_claims(index, app)
+        if not internal:
+            continue
+        if model.kind == "caas":
+            yield _sidecar(app, model, internal)
+        elif not app.expose_rules_known:
+            yield from _rules_unknown(app, model, internal)
+        else:
+            yield from _leaks(index, app, model, internal)
+
+
+def _internal_claims(index: Index, app: Application) -> list[tuple[Unit, Claim, CatalogRow]]:
+    held: list[tuple[Unit, Claim, CatalogRow]] = []
+    for unit in index.units_by_app.get(app.key, ()):
+        for claim in index.claims_by_unit.get(unit.key, ()):
+            row = index.row_of(claim, unit.charm)
+            if row is not None and not row.exposed:
+                held.append((unit, claim, row))
+    return held
+
+
+def _external_endpoints(index: Index, app: Application) -> list[str]:
+    found: set[str] = set()
+    for unit in index.units_by_app.get(app.key, ()):
+        for claim in index.claims_by_unit.get(unit.key, ()):
+            row = index.row_of(claim, unit.charm)
+            if row is not None and row.exposed and claim.endpoint:
+                found.add(claim.endpoint)
+    return sorted(found)
+
+
+def _leaks(
+    index: Index, app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]
+) -> Iterator[Finding]:
+    deployment = index.deployment
+    # (port, endpoint, endpoint known, row) -> units: one finding per leaked port, not per unit.
+    groups: dict[tuple[PortRange, str, bool, CatalogRow], list[tuple[Unit, Claim]]] = {}
+    for unit, claim, row in internal:
+        known = deployment.endpoints_known_for(unit)
+        groups.setdefault((claim.port, claim.endpoint, known, row), []).append((unit, claim))
+    external = _external_endpoints(index, app)
+    for (port, endpoint, known, row), held in sorted(groups.items(), key=lambda item: item[0][:3]):
+        exposure = judge(app, endpoint, endpoint_known=known, spaces=model.spaces)
+        if exposure.reach == "none":
+            continue
+        severity: Severity = "error" if exposure.narrowest == "public" else _SEVERITY[exposure.reach]
+        names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
+        location = next((c.location for _, c in held if c.location is not None), None) or app.location
+        yield Finding(
+            rule=ID,
+            severity=severity,
+            message=_message(
+                app, port, row=row, names=names, exposure=exposure, syntax=deployment.exposure_syntax
             )
-
-
-def _leak_finding(
-    syntax: ExposureSyntax,
-    app: Application,
-    port: PortRange,
-    endpoint: str,
-    row: CatalogRow,
-    *,
-    held: list[tuple[Unit, Claim]],
-    external_endpoints: list[str],
-    certain: bool = True,
-) -> Finding:
-    rules = exposing_rules(app, endpoint)
-    audiences = [(rule, audience(target)) for rule, target in rules]
-    public = any(a.public for _, a in audiences)
-    wildcard = any(rule == "" for rule, _ in rules)
-    names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
-    location = next((c.location for _, c in held if c.location is not None), None) or app.location
-    return Finding(
-        rule=ID,
-        severity=("error" if certain else "warning") if public else "info",
-        message=_message(
-            syntax, app, port, endpoint=endpoint, row=row, names=names, audiences=audiences, certain=certain
+            + ".",
+            hosts=tuple(sorted({unit.host for unit, _ in held})),
+            units=tuple(names),
+            ports=(port,),
+            fix=sentence(
+                _fix(
+                    app,
+                    model,
+                    port,
+                    endpoint=endpoint,
+                    units=sorted({unit.name for unit, _ in held}, key=unit_sort_key),
+                    external_endpoints=external,
+                    exposure=exposure,
+                    syntax=deployment.exposure_syntax,
+                )
+            ),
+            location=location,
         )
-        + ".",
-        hosts=tuple(sorted({unit.host for unit, _ in held})),
-        units=tuple(names),
-        ports=(port,),
-        fix=sentence(
-            _fix(
-                syntax,
-                app,
-                port,
-                endpoint=endpoint,
-                names=names,
-                external_endpoints=external_endpoints,
-                wildcard=wildcard,
-                public=public,
-                certain=certain,
-            )
-        ),
-        location=location,
-    )
+
+
+def _case_text(app: Application, case: Case, syntax: ExposureSyntax) -> str:
+    if not case.rules:
+        return "nothing exposes it"
+    parts: list[str] = []
+    for rule, who in case.rules:
+        text = f"{rule_text(app.name, rule, syntax)} exposes it to {who.text}"
+        if rule and case.endpoint == "":
+            text += f" (a rule for {rule} also reaches every port opened for all endpoints)"
+        elif rule and "" in app.exposed:
+            text += " (its own rule overrides the wildcard for the ports opened on it)"
+        if who.reach == "none":
+            text += ", which makes no firewall rule at all"
+        for bad in who.unparsable:
+            text += f"; CIDR {bad!r} cannot be parsed, so it is treated as public"
+        parts.append(text)
+    return "; ".join(parts)
 
 
 def _message(
-    syntax: ExposureSyntax,
     app: Application,
     port: PortRange,
     *,
-    endpoint: str,
     row: CatalogRow,
     names: list[str],
-    audiences: list[tuple[str, Audience]],
-    certain: bool,
+    exposure: Exposure,
+    syntax: ExposureSyntax,
 ) -> str:
+    """What reaches the port, in every case the input leaves open, and what the catalog says of it."""
     verb = "opens" if len(names) == 1 else "open"
-    reach: list[str] = []
-    for rule, who in audiences:
-        text = f"{rule_text(app.name, rule, syntax)} exposes it to {who.text}"
-        if rule and endpoint == "":
-            text += f" (a rule for {rule} also reaches every port opened for all endpoints)"
-        for bad in who.unparsable:
-            text += f"; CIDR {bad!r} cannot be parsed, so it is treated as public"
-        reach.append(text)
+    who = describe_units(names)
     what = f"{row.service}'s {row.description} ({port})"
-    if certain:
-        message = f"{describe_units(names)} {verb} {port} {opened_text(endpoint)}; {'; '.join(reach)}"
-    else:
+    cases = exposure.cases
+    if len(cases) == 1:
+        message = f"{who} {verb} {port} {opened_text(cases[0].endpoint)}; {_case_text(app, cases[0], syntax)}"
+    elif all(case.rules == cases[0].rules for case in cases):
         message = (
-            f"{describe_units(names)} {verb} {port} and this input does not say on which endpoint; "
-            f"if it is opened for all endpoints, {'; '.join(reach)}"
+            f"{who} {verb} {port} on an endpoint this input does not say, and wherever it is opened "
+            f"{_case_text(app, cases[0], syntax)}"
         )
-    if any(a.public for _, a in audiences):
+    else:
+        worst = min(cases, key=lambda case: rank(case.reach))
+        best = max(cases, key=lambda case: rank(case.reach))
+        message = (
+            f"{who} {verb} {port}, and this input does not say on which endpoint. "
+            f"If it is opened {opened_text(worst.endpoint)}, {_case_text(app, worst, syntax)}"
+        )
+        message += f"; if it is opened {opened_text(best.endpoint)}, {_case_text(app, best, syntax)}"
+    if exposure.reach == "public":
         message += f", but the catalog says {what} is not exposed externally"
     else:
-        message += f": private networks only, which is fine inside the deployment, though the catalog keeps {what} internal"
-    if row.exposure_note and any(rule == "" for rule, _ in audiences):
+        message += _verdict(exposure, what)
+    if row.exposure_note and any(
+        case.reach == "public" and any(rule == "" for rule, _ in case.rules) for case in cases
+    ):
         message += f". {row.exposure_note}"
     return message
 
 
+def _verdict(exposure: Exposure, what: str) -> str:
+    if exposure.reach == "unknown":
+        return (
+            ". Juju opens a port exposed to a space to that space's subnets, and a space is only "
+            f"as private as its subnets; the catalog says {what} is not exposed externally"
+        )
+    return (
+        ": private networks only, which is fine inside the deployment, though the catalog "
+        f"keeps {what} internal"
+    )
+
+
 def _fix(
-    syntax: ExposureSyntax,
     app: Application,
+    model: Model,
     port: PortRange,
     *,
     endpoint: str,
-    names: list[str],
+    units: list[str],
     external_endpoints: list[str],
-    wildcard: bool,
-    public: bool,
-    certain: bool,
+    exposure: Exposure,
+    syntax: ExposureSyntax,
 ) -> str:
+    reaching = {rule for case in exposure.cases for rule, who in case.rules if who.reach != "none"}
     actions: list[str] = []
     if endpoint == "":
         actions.append(
             f"open {port} on a named internal endpoint (`open-port {port} --endpoints <endpoint>`)"
         )
-    if wildcard:
-        targets = ",".join(external_endpoints) if external_endpoints else "<endpoints of its external ports>"
+    if "" in reaching:
+        targets = ",".join(external_endpoints) or "<endpoints of its external ports>"
         actions.append(f"replace {expose_fix(syntax, app)} with {expose_fix(syntax, app, endpoints=targets)}")
-    if not actions:
-        # Opened on a named endpoint that a rule names: only that rule reaches it.
+    if (endpoint and endpoint in reaching) or not actions:
+        # Opened on a named endpoint that has its own rule: only that rule reaches it.
         actions.append(
             f"stop exposing endpoint {endpoint} ({expose_fix(syntax, app, endpoints=endpoint, unexpose=True)})"
         )
     fix = " and ".join(actions)
-    if not certain:
-        model = f"-m {app.model} " if app.model else ""
-        units = " ".join(f"--unit {n.rpartition(':')[2]}" for n in names[:3])
-        fix = f"check with `juju exec {model}{units} -- opened-ports --endpoints`; if it shows {port} (*), {fix}"
-    if public:
-        return (
-            fix + f"; or limit the rules to private networks ({expose_fix(syntax, app, cidrs='10.0.0.0/8')})"
+    tells: list[str] = []
+    if not exposure.certain:
+        targets = " ".join(f"--unit {name}" for name in units[:3])
+        tells.append(f"`{_juju(model, 'exec')} {targets} -- opened-ports --endpoints` says which endpoint")
+    unlisted = sorted(
+        {space for case in exposure.cases for _, who in case.rules for space in who.unlisted_spaces}
+    )
+    if unlisted:
+        tells.append(
+            f"`{_juju(model, 'spaces')} --format=json` lists the subnets of space"
+            f"{'s' if len(unlisted) > 1 else ''} {join_and(unlisted)} (give it to the check as an "
+            "INPUT, or `--space NAME=CIDR,...`)"
         )
-    return f"nothing to do if those networks are yours; otherwise {fix}"
+    if not exposure.certain and unlisted:
+        fix = f"{join_and(tells)}; if they show {port} exposed beyond private networks, {fix}"
+    elif not exposure.certain:
+        fix = f"{join_and(tells)}; if it shows {port} (*) or on an exposed endpoint, {fix}"
+    elif tells:
+        fix = f"{join_and(tells)}; if they reach beyond private networks, {fix}"
+    if exposure.reach == "private":
+        return f"nothing to do if those networks are yours; otherwise {fix}"
+    return fix + f"; or limit the rules to private networks ({expose_fix(syntax, app, cidrs='10.0.0.0/8')})"
+
+
+def _juju(model: Model, command: str) -> str:
+    """A juju command line aimed at the finding's model when the input holds several."""
+    return f"juju {command} -m {model.name}" if model.label and model.name else f"juju {command}"
+
+
+def _rules_unknown(
+    app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]
+) -> Iterator[Finding]:
+    """`juju status` says `exposed: true` and never to whom (docs/juju-facts.md#status-formats)."""
+    groups: dict[tuple[PortRange, CatalogRow], list[tuple[Unit, Claim]]] = {}
+    for unit, claim, row in internal:
+        groups.setdefault((claim.port, row), []).append((unit, claim))
+    for (port, row), held in sorted(groups.items(), key=lambda item: item[0][0]):
+        names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
+        verb = "opens" if len(names) == 1 else "open"
+        where = f" {model.name}" if model.name else " MODEL"
+        yield Finding(
+            rule=ID,
+            severity="warning",
+            message=(
+                f"{describe_units(names)} {verb} {port} and {app.name} is exposed, but this input "
+                "does not say to whom: juju status prints `exposed: true` without the expose rules. "
+                f"A plain `juju expose {app.name}` exposes every opened port to 0.0.0.0/0 and ::/0; "
+                f"`--endpoints` or `--to-cidrs` may limit it. The catalog says {row.service}'s "
+                f"{row.description} ({port}) is not exposed externally."
+            ),
+            hosts=tuple(sorted({unit.host for unit, _ in held})),
+            units=tuple(names),
+            ports=(port,),
+            fix=(
+                f"See the rules with `{_juju(model, 'show-application')} {app.name} --format=json` and "
+                "give that dump to the check after the status (`anbox-ports check STATUS "
+                f"SHOW-APPLICATION`), or run `anbox-ports check --model{where}`; if they "
+                f"expose {port} beyond private networks, open it on a named internal endpoint and "
+                f"expose only the endpoints of the external ports (`juju expose {app.name} "
+                "--endpoints ...`)."
+            ),
+            location=next((c.location for _, c in held if c.location is not None), None) or app.location,
+        )
+
+
+def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]) -> Finding:
+    """On Kubernetes, `juju expose` has no effect on sidecar charms (docs/juju-facts.md#expose).
+
+    The opened ports go to the application's Service, which Juju creates as ClusterIP.
+    """
+    ports = sorted({claim.port for _, claim, _ in internal})
+    names = sorted({unit.key for unit, _, _ in internal}, key=unit_sort_key)
+    where = f"Kubernetes model {model.name}" if model.name else "a Kubernetes model"
+    return Finding(
+        rule=ID,
+        severity="info",
+        message=(
+            f"{app.name} is exposed in {where}, where `juju expose` has no effect on sidecar charms: "
+            f"the ports a sidecar charm opens go to its Kubernetes Service {app.name} whatever `juju "
+            f"expose` says, so {', '.join(str(p) for p in ports)} (internal in the catalog) are on "
+            "that Service either way. Juju creates it as a ClusterIP Service, reachable inside the "
+            "cluster; beyond it only if something else changes its type or puts an ingress in front."
+        ),
+        hosts=tuple(sorted({unit.host for unit, _, _ in internal})),
+        units=tuple(names),
+        ports=tuple(ports),
+        fix=(
+            f"Check the type of Service {app.name} and what routes to it (`kubectl get service "
+            f"{app.name}`); `juju unexpose {app.name}` changes nothing there."
+        ),
+        location=app.location,
+    )
 
 
 def _applies(deployment: Deployment) -> bool:

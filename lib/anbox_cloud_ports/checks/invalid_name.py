@@ -7,7 +7,7 @@ deployed. The source records it while reading and places the rest; this rule rep
 
 from __future__ import annotations
 
-from .rule import Rule, reports_problems
+from .rule import Rule, problems_only
 
 ID = "invalid-name"
 
@@ -16,5 +16,5 @@ RULE = Rule(
     severity="error",
     description="A name Juju refuses (juju/names): what it names is not deployed, so it is not checked.",
     remediation="Use a name juju/names accepts: lower-case letters, digits and hyphens.",
-    check=reports_problems(ID),
+    check=problems_only,
 )

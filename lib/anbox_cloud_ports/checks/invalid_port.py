@@ -6,7 +6,7 @@ beside the engine's own findings, so one bad value never hides the rest of the i
 
 from __future__ import annotations
 
-from .rule import Rule, reports_problems
+from .rule import Rule, problems_only
 
 ID = "invalid-port"
 
@@ -15,5 +15,5 @@ RULE = Rule(
     severity="error",
     description="A port value (option, relation data, status) cannot be parsed or is out of range.",
     remediation="Set the option to a valid port or range, or fix the unit that publishes the value.",
-    check=reports_problems(ID),
+    check=problems_only,
 )

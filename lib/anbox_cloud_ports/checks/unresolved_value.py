@@ -8,7 +8,7 @@ instead of guessing; this rule reports it. A warning: the check is incomplete, n
 
 from __future__ import annotations
 
-from .rule import Rule, reports_problems
+from .rule import Rule, problems_only
 
 ID = "unresolved-value"
 
@@ -17,5 +17,5 @@ RULE = Rule(
     severity="warning",
     description="A value that placement, exposure or a port depends on is not known before apply or not evaluated here.",
     remediation="Give the value in the configuration, or check `terraform show -json` of a saved plan.",
-    check=reports_problems(ID),
+    check=problems_only,
 )

@@ -139,7 +139,9 @@ def _record(bundle: _Bundle, plan: Plan, merged: Part) -> bool:
     recorded = False
     for change in plan.changes:
         if isinstance(change, MoveUnit):
-            recorded |= _record_move(bundle, change, merged)
+            # Each move is planned on the bundle as the moves before it left it.
+            merged = _record_move(bundle, change, merged)
+            recorded = True
         elif isinstance(change, SetOption):
             edit = bundle.edit(change.application)
             edit.options[change.option] = change.value
@@ -203,7 +205,8 @@ def moved_directive(current: str, into: Destination) -> str | None:
     return f"lxd:{target}"
 
 
-def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> bool:
+def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> Part:
+    """Record the move of one unit of the pair (and the pins it needs); the bundle as it then reads."""
     before = place_units(merged, bundle.input)
     for name in (change.unit, change.alternative):
         if name is None:
@@ -236,10 +239,10 @@ def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> bool:
         if not _separated(before.units, after.units, name, other):
             continue
         _note_move(bundle, change, merged, name=name, other=other, target=target, lists=lists)
-        return True
+        return replace(merged, applications=trial_apps)
     # Neither unit can move alone: the planner tries an option in the next round, or says why not.
     bundle.unmovable.add(frozenset((change.unit, change.apart_from)))
-    return True
+    return merged
 
 
 def _pinned_dependents(
@@ -249,38 +252,73 @@ def _pinned_dependents(
 
     A unit placed by `app/N` (no container) shares app/N's host and would follow it
     (docs/juju-facts.md#bundles); it is pinned to that host instead: the bundle machine id when the
-    host is a bundle machine, else a unit that stays there. `lxd:app/N` makes a container on app/N's
-    machine, which moving app/N into a container of that machine does not change.
+    host is a bundle machine, else a unit that stays there and is not itself being pinned (so no
+    placement cycle appears). `lxd:app/N` makes a container on app/N's machine, which moving app/N
+    into a container of that machine does not change.
     """
     spot = placed[app_name][index]
-    staying = [
-        f"{other}/{i}"
-        for other, spots in sorted(placed.items())
-        for i, where in enumerate(spots)
-        if where.host == spot.host and (other, i) != (app_name, index)
-    ]
     lists: dict[str, list[str]] = {}
+    pinned: set[str] = set()
     for other, spec in merged.applications.items():
         if spec is None or other == app_name:
             continue
         texts = explicit_directives(spec, placed)
-        changed = False
         for i, text in enumerate(texts):
             placement = parse_placement(text)
-            if placement is None or placement.container:
-                continue
-            if placement.application == app_name and placement.unit == index:
-                anchors = [s for s in staying if not s.startswith(f"{other}/")]
-                if spot.host in (merged.machines or {}):
-                    texts[i] = spot.host
-                elif anchors:
-                    texts[i] = anchors[0]
-                else:
-                    continue
-                changed = True
-        if changed:
-            lists[other] = texts
+            if (
+                placement is not None
+                and not placement.container
+                and placement.application == app_name
+                and placement.unit == index
+            ):
+                lists.setdefault(other, texts)
+                pinned.add(f"{other}/{i}")
+    if not lists:
+        return lists
+    if spot.host in (merged.machines or {}):
+        anchor: str | None = spot.host
+    else:
+        # An anchor of an application that is pinned, or that places itself by one (directly or not),
+        # would make a placement cycle.
+        avoid = _placed_after(merged, {*lists, app_name})
+        anchor = next(
+            (
+                f"{other}/{i}"
+                for other, spots in sorted(placed.items())
+                if other not in avoid
+                for i, where in enumerate(spots)
+                if where.host == spot.host
+            ),
+            None,
+        )
+    if anchor is None:
+        return {}
+    for other, texts in lists.items():
+        for i in range(len(texts)):
+            if f"{other}/{i}" in pinned:
+                texts[i] = anchor
     return lists
+
+
+def _placed_after(merged: Part, apps: set[str]) -> set[str]:
+    """`apps` and every application whose `to:` refers to one of them, directly or through others."""
+    refers: dict[str, set[str]] = {}
+    for name, spec in merged.applications.items():
+        if spec is None:
+            continue
+        for text, _, _ in spec.to:
+            placement = parse_placement(text)
+            if placement is not None and placement.application:
+                refers.setdefault(name, set()).add(placement.application)
+    found = set(apps)
+    grew = True
+    while grew:
+        grew = False
+        for name, targets in refers.items():
+            if name not in found and targets & found:
+                found.add(name)
+                grew = True
+    return found
 
 
 def _note_move(

@@ -2,8 +2,11 @@
 
 Documents (a bundle with overlays, a `juju status` dump, a `juju show-unit` dump) are read by `load`,
 which tells the kinds apart by their content (`detect`); `load_bundle` and `load_status` insist on
-one. The other doors build a Deployment from what is not a document: relation data (`relation`), the
-appliance table (`appliance`), this machine's sockets (`local_host`). Whatever cannot be used raises
+one. `load_inputs` reads several: `juju status` dumps of several models, and the dumps that complete
+them (`juju show-application`, `opened-ports` through `juju exec`, `juju spaces`; `combine`).
+`live` runs those juju commands itself. The other doors build a Deployment from what is not a
+document: relation data (`relation`), the appliance table (`appliance`), this machine's sockets
+(`local_host`). Whatever cannot be used raises
 InputError with one line naming the input, the place and the problem; whatever is usable but wrong
 (an option that cannot be a port) becomes a `Problem` in the Deployment.
 """
@@ -19,12 +22,16 @@ from ..gcpause import gc_paused
 from ..model import Deployment
 from . import detect, yamlload
 from .bundle import parse_placement
-from .detect import BUNDLE, STATUS, Kind, register
+from .combine import Merger, merge_models
+from .detect import BUNDLE, STATUS, Kind, Supplement, register
+from .spaces import space_options
 
 __all__ = [
     "Kind",
+    "complete",
     "load",
     "load_bundle",
+    "load_inputs",
     "load_status",
     "parse_placement",
     "reference",
@@ -91,6 +98,70 @@ def _load(
                     raise InputError(input, "not a juju status document: it has no model: section")
                 raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
         return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
+
+
+def load_inputs(
+    inputs: Sequence[tuple[str | bytes, str]],
+    *,
+    overlays: Overlays = (),
+    catalog: Catalog | None = None,
+    profile: Profile = "charmed",
+    spaces: Sequence[str] = (),
+) -> Deployment:
+    """One or several inputs as one Deployment; `spaces` are `--space NAME=CIDR,...` options.
+
+    One input is read as `load` reads it. Several must be `juju status` dumps (one per model) and
+    the dumps that complete them, in any order; each is detected by its content.
+    """
+    catalog = catalog or Catalog.builtin()
+    with gc_paused():
+        parsed = [yamlload.load(text, name) for text, name in inputs]
+        if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
+            deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
+            return complete(deployment, (), catalog, spaces)
+        if overlays:
+            raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
+        statuses: list[Deployment] = []
+        supplements: list[Supplement] = []
+        for one in parsed:
+            if not one.documents:
+                raise InputError(one.input, "empty input: no document to check")
+            kind = detect.detect(one)
+            if kind.complete is not None:
+                supplements.append(kind.complete(one))
+            elif kind is STATUS:
+                statuses.append(detect.read(one, (), catalog, profile, STATUS))
+            else:
+                raise InputError(
+                    one.input,
+                    f"this is a {kind.name} document: only juju status dumps and the dumps that "
+                    "complete them (show-application, juju exec opened-ports, juju spaces) combine",
+                )
+        if not statuses:
+            kind = detect.detect(parsed[0])
+            raise InputError(
+                parsed[0].input,
+                f"a {kind.name} dump completes a juju status dump: give the status too "
+                "(`anbox-ports check STATUS DUMP...`)",
+            )
+        return complete(merge_models(statuses), supplements, catalog, spaces)
+
+
+def complete(
+    deployment: Deployment,
+    supplements: Sequence[Supplement],
+    catalog: Catalog,
+    spaces: Sequence[str] = (),
+) -> Deployment:
+    """`deployment` completed by each supplement in turn, then by the `--space` options."""
+    given = space_options(spaces)
+    every = [*supplements, *([given] if given else [])]
+    if not every:
+        return deployment
+    merger = Merger(deployment, catalog)
+    for supplement in every:
+        supplement.apply(merger)
+    return merger.deployment()
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:

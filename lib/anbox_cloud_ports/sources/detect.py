@@ -4,31 +4,50 @@ A small ordered table: each kind has a test on the first document and a reader. 
 matches wins; a bundle is what is left, because a bundle's keys are the loosest (`juju-deployer`
 files and fragments are bundles Juju refuses, and the bundle reader says why). A new input kind
 (e.g. `juju show-unit`) is one `register` call: a test and a reader.
+
+Some documents are not a deployment on their own but complete a `juju status` dump with what it
+does not say (`juju show-application`, `opened-ports` through `juju exec`, `juju spaces`): their kind
+has a `complete` reader instead, whose result `apply`s itself to the status (sources.combine).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..model import Deployment
-from . import bundle, juju_status, show_unit
+from . import bundle, juju_status, opened_ports, show_application, show_unit, spaces
 from .terraform import plan_json
 from .yamlload import Parsed
+
+if TYPE_CHECKING:
+    from .combine import Merger
 
 Reader = Callable[[Parsed, Sequence[Parsed], Catalog, Profile], Deployment]
 Test = Callable[[object], bool]
 
 
+class Supplement(Protocol):
+    """A parsed dump that completes a status Deployment (show-application, opened-ports, spaces)."""
+
+    @property
+    def input(self) -> str: ...
+
+    def apply(self, merger: Merger) -> None: ...
+
+
 @dataclass(frozen=True)
 class Kind:
+    """A document kind: a Deployment of its own (`read`) or what completes a status (`complete`)."""
+
     name: str
     test: Test
-    read: Reader
+    read: Reader | None = None
     takes_overlays: bool = False
+    complete: Callable[[Parsed], Supplement] | None = None
 
 
 def _read_bundle(
@@ -63,9 +82,17 @@ BUNDLE = Kind("bundle", lambda _document: True, _read_bundle, takes_overlays=Tru
 STATUS = Kind("juju status", juju_status.looks_like_status, _read_status)
 SHOW_UNIT = Kind("juju show-unit", show_unit.looks_like_show_unit, _read_show_unit)
 TERRAFORM_PLAN = Kind("terraform plan JSON", plan_json.looks_like_plan, _read_plan)
+SHOW_APPLICATION = Kind(
+    "juju show-application",
+    show_application.looks_like_show_application,
+    complete=show_application.read,
+)
+OPENED_PORTS = Kind("juju exec opened-ports", opened_ports.looks_like_exec, complete=opened_ports.read)
+SPACES = Kind("juju spaces", spaces.looks_like_spaces, complete=spaces.read)
 
-# Tried in order; BUNDLE stays last as the catch-all.
-KINDS: list[Kind] = [STATUS, SHOW_UNIT, TERRAFORM_PLAN, BUNDLE]
+# Tried in order; BUNDLE stays last as the catch-all. The dumps keyed by application or unit name come
+# first: their tests look at every value, and an application may be called `model` or `spaces`.
+KINDS: list[Kind] = [SHOW_APPLICATION, OPENED_PORTS, STATUS, SHOW_UNIT, TERRAFORM_PLAN, SPACES, BUNDLE]
 
 
 def register(kind: Kind) -> None:
@@ -89,5 +116,11 @@ def read(
     if overlays and not kind.takes_overlays:
         raise InputError(
             overlays[0].input, f"overlays apply to bundles, but {parsed.input} is a {kind.name} document"
+        )
+    if kind.read is None:
+        raise InputError(
+            parsed.input,
+            f"a {kind.name} dump completes a juju status dump: give the status too "
+            "(`anbox-ports check STATUS DUMP...`)",
         )
     return kind.read(parsed, overlays, catalog, profile)

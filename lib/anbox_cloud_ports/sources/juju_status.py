@@ -1,13 +1,18 @@
 """`juju status --format=json|yaml` as a Deployment: what a live model really has open, and where.
 
-Keys are those of Juju's status formatter (juju cmd/juju/status/formatted.go): `machines.{id}`
-with nested `containers.{id}` (each container is a machine, a host of its own), and
-`applications.{app}` with `charm`/`charm-name`, `exposed`, `exposed-endpoints`, and
+Keys are those of Juju's status formatter (juju cmd/juju/status/formatted.go): `model.{name, type,
+controller}`, `machines.{id}` with nested `containers.{id}` (each container is a machine, a host of
+its own), and `applications.{app}` with `charm`/`charm-name`, `exposed`, and
 `units.{unit}.{machine, open-ports, subordinates.{unit}.{open-ports}}`. A subordinate unit lives on
 its principal's machine. Juju 1.x's `services:` is read like `applications:`.
 
-Every opened port becomes an observed claim on the wildcard endpoint `""`: status prints ports
-without endpoints. In a Kubernetes model (no machines) each unit is a pod with its own network
+What status does not say is recorded as unknown, never guessed (docs/juju-facts.md#status-formats):
+it prints `exposed: true` without the expose rules, so an exposed application's rules are unknown
+(`Application.expose_rules_known`) unless the document carries `exposed-endpoints`, which Juju never
+prints but other tools add; and it prints a unit's ports without their endpoints, so each opened
+port becomes an observed claim on `""` of a unit whose endpoints are unknown
+(`Unit.endpoints_known`). `juju show-application` and `opened-ports --endpoints` dumps complete
+both (sources.combine). In a Kubernetes model (no machines) each unit is a pod with its own network
 namespace, so each unit is a host of its own, named after the unit; so is a unit of a machine model
 that has no machine yet.
 """
@@ -16,16 +21,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError, PortRangeError
-from ..model import Application, Claim, Deployment, ExposeTarget, Host, Location, Problem, Unit
-from ..names import charm_name
+from ..model import (
+    Application,
+    Claim,
+    Deployment,
+    ExposeTarget,
+    Host,
+    Location,
+    Model,
+    Problem,
+    Unit,
+)
+from ..names import charm_name, is_controller, is_model
 from ..ports import PortRange
 from ..text import plain, quote
-from .bundle import expose_target
+from .shape import Shape
+from .show_application import read_expose_rules
 from .yamlload import Parsed, as_mapping, as_sequence, describe, line_of, path
 
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
@@ -95,12 +112,14 @@ class _StatusReader:
         for name, entry in entries.items():
             where = path(apps_key, name)
             subordinate = bool(as_sequence(entry.get("subordinate-to")))
+            rules = self._exposure(entry, where)
             applications[name] = Application(
                 name,
                 charms[name],
-                self._exposure(entry, where),
+                MappingProxyType({}) if rules is None else rules,
                 subordinate=subordinate,
                 location=self.location(apps, name),
+                expose_rules_known=rules is not None,
             )
             if not self.catalog.knows(charms[name], self.profile):
                 unchecked.append(name)
@@ -123,10 +142,25 @@ class _StatusReader:
             observed=True,
             problems=tuple(self.problems),
             unchecked=tuple(unchecked),
-            # juju status prints a unit's open-ports without their endpoints
-            # (docs/juju-facts.md#status-formats); only
-            # `opened-ports --endpoints` inside the unit tells them.
-            endpoints_known=False,
+            models=MappingProxyType({"": self._model(top)}),
+        )
+
+    def _model(self, top: Mapping[Any, object]) -> Model:
+        """The `model:` section: name, type (iaas or caas) and the client's controller name."""
+        section = as_mapping(top.get("model"))
+        if section is None:
+            return Model("")
+        name = section.get("name")
+        if name is not None and not is_model(name):
+            raise self.error("model.name", f"not a Juju model name: {quote(name)}", section, "name")
+        kind = section.get("type")
+        controller = section.get("controller")
+        return Model(
+            "",
+            name if isinstance(name, str) else "",
+            "iaas" if kind == "iaas" else "caas" if kind == "caas" else "unknown",
+            # Only used to tell two models of one name apart; a name Juju would refuse is dropped.
+            controller if isinstance(controller, str) and is_controller(controller) else "",
         )
 
     def _machines(self, machines: Mapping[Any, object], where: str = "machines") -> None:
@@ -160,7 +194,8 @@ class _StatusReader:
                 return charm_name(value)
         return name
 
-    def _exposure(self, entry: Mapping[Any, object], where: str) -> Mapping[str, ExposeTarget]:
+    def _exposure(self, entry: Mapping[Any, object], where: str) -> Mapping[str, ExposeTarget] | None:
+        """The expose rules, empty when not exposed, None when exposed to an unknown audience."""
         exposed = entry.get("exposed")
         if exposed is not None and not isinstance(exposed, bool):
             raise self.error(
@@ -168,41 +203,14 @@ class _StatusReader:
             )
         if not exposed:
             return MappingProxyType({})
-        rules = self.mapping(
-            entry.get("exposed-endpoints"),
-            f"{where}.exposed-endpoints",
-            entry,
-            "exposed-endpoints",
-            "a mapping of endpoints",
+        if entry.get("exposed-endpoints") is None:
+            # docs/juju-facts.md#status-formats: `exposed: true` and never to whom.
+            return None
+        # Juju never prints it in status, but other tools' status documents carry it.
+        rules = read_expose_rules(
+            Shape(self.parsed), entry["exposed-endpoints"], where, entry, "exposed-endpoints"
         )
-        if not rules:
-            # No per-endpoint rules: every opened port to 0.0.0.0/0 (juju rpc/params ApplicationExpose:
-            # "if this field is empty, all opened ports for the application will be exposed").
-            return MappingProxyType({"": ExposeTarget()})
-        result: dict[str, ExposeTarget] = {}
-        for key, value in rules.items():
-            endpoint = "" if key is None else str(key)
-            rule = self.mapping(
-                value, f"{where}.exposed-endpoints", rules, key, "expose-to-cidrs/expose-to-spaces"
-            )
-            cidrs = self._strings(
-                rule.get("expose-to-cidrs"), f"{where}.exposed-endpoints", rule, "expose-to-cidrs"
-            )
-            spaces = self._strings(
-                rule.get("expose-to-spaces"), f"{where}.exposed-endpoints", rule, "expose-to-spaces"
-            )
-            result[endpoint] = expose_target(cidrs, spaces)
-        return MappingProxyType(result)
-
-    def _strings(self, value: object, where: str, container: object, key: str) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        items = as_sequence(value)
-        if items is None or not all(isinstance(item, str) for item in items):
-            raise self.error(
-                f"{where}.{key}", f"expected a list of strings, found {describe(value)}", container, key
-            )
-        return tuple(str(item) for item in items)
+        return rules or None  # an empty list of rules says no more than none
 
     def _unit(
         self,
@@ -232,7 +240,9 @@ class _StatusReader:
             host = Host(str(machine)) if machine is not None and machine != "" else Host(name)
         unit_app = name.split("/", 1)[0] if "/" in name else app
         charm = charms.get(unit_app, unit_app)
-        self.units.append(Unit(name, unit_app, charm, host, subordinate=subordinate, location=location))
+        # docs/juju-facts.md#status-formats: open-ports lists ranges without their endpoints.
+        unit = Unit(name, unit_app, charm, host, subordinate=subordinate, location=location)
+        self.units.append(replace(unit, endpoints_known=False))
         ports = entry.get("open-ports")
         if ports is not None:
             items = as_sequence(ports)

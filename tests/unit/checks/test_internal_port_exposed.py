@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import MappingProxyType
+
 import pytest
 
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.model import (
+    Deployment,
     ExposeTarget,
     Host,
+    Model,
 )
+from anbox_cloud_ports.sources import load
 from tests.unit.checks.builders import (
     REFERENCE,
     REFERENCE_EXPOSED,
@@ -80,15 +86,37 @@ def test_nats_client_exposed_to_private_networks_is_info(cidrs: tuple[str, ...])
     assert cidrs[0] in finding.message
 
 
-def test_exposure_to_named_spaces_only_is_info():
+def _nats_to_space(spaces: dict[str, tuple[str, ...]] | None) -> Deployment:
     deployment = layout(
         {"nats/0": "0"},
         exposed={"nats": {"client": ExposeTarget(spaces=("internal",))}},
         endpoints={"nats": {"4222/tcp": "client"}},
     )
-    [finding] = check(deployment).findings
-    assert finding.severity == "info"
-    assert "space internal" in finding.message
+    if spaces is None:
+        return deployment
+    return replace(deployment, models=MappingProxyType({"": Model("", spaces=MappingProxyType(spaces))}))
+
+
+def test_a_space_is_not_private_by_itself():
+    """docs/juju-facts.md#expose: a space stands for its subnets, which only the firewaller resolves."""
+    [finding] = check(_nats_to_space(None)).findings
+    assert (finding.rule, finding.severity) == ("internal-port-exposed", "warning")
+    assert "space internal (whose subnets this input does not list)" in finding.message
+    assert "a space is only as private as its subnets" in finding.message
+    assert "`juju spaces --format=json` lists the subnets of space internal" in (finding.fix or "")
+    assert "--space NAME=CIDR" in (finding.fix or "")
+
+
+def test_a_space_of_private_subnets_is_private_and_of_public_ones_public():
+    [private] = check(_nats_to_space({"internal": ("10.20.0.0/16",)})).findings
+    assert (private.severity, "space internal (10.20.0.0/16)" in private.message) == ("info", True)
+    [public] = check(_nats_to_space({"internal": ("10.20.0.0/16", "203.0.113.0/24")})).findings
+    assert public.severity == "error"
+
+
+def test_a_space_without_subnets_exposes_nothing():
+    # firewaller.go: an entry whose sources come out empty makes no rule.
+    assert check(_nats_to_space({"internal": ()})).findings == ()
 
 
 @pytest.mark.parametrize(
@@ -123,13 +151,85 @@ def _lxd_status(exposed_endpoints: dict[str, object] | None) -> str:
 
 
 def test_status_cannot_see_endpoints_so_a_named_expose_only_warns():
-    from anbox_cloud_ports.sources import load
-
     named = load(_lxd_status({"public": {"expose-to-cidrs": ["0.0.0.0/0"]}}), input="status.json")
     [leak] = [f for f in check(named).findings if f.rule == "internal-port-exposed"]
     assert (leak.severity, [str(p) for p in leak.ports]) == ("warning", ["8443/tcp"])
     assert "does not say on which endpoint" in leak.message
-    assert "opened-ports --endpoints" in (leak.fix or "")
-    wildcard = load(_lxd_status(None), input="status.json")
+    assert (
+        "if it is opened on an endpoint without an expose rule of its own, nothing exposes it" in leak.message
+    )
+    assert "`juju exec --unit lxd/0 -- opened-ports --endpoints` says which endpoint" in (leak.fix or "")
+
+
+def test_status_without_the_rules_warns_and_names_show_application():
+    """docs/juju-facts.md#status-formats: `exposed: true` is all status says, never to whom."""
+    bare = load(_lxd_status(None), input="status.json")
+    [leak] = [f for f in check(bare).findings if f.rule == "internal-port-exposed"]
+    assert leak.severity == "warning"
+    assert "does not say to whom: juju status prints `exposed: true` without the expose rules" in leak.message
+    assert "`juju show-application lxd --format=json`" in (leak.fix or "")
+    assert "`anbox-ports check --model anbox`" in (leak.fix or "")
+
+
+def test_a_wildcard_to_everyone_is_proven_whatever_the_endpoint():
+    # Every place 8443/tcp could be opened gets the wildcard: the input proves the leak.
+    wildcard = load(_lxd_status({"": {"expose-to-cidrs": ["0.0.0.0/0", "::/0"]}}), input="status.json")
     [leak] = [f for f in check(wildcard).findings if f.rule == "internal-port-exposed"]
     assert leak.severity == "error"
+
+
+def test_a_per_endpoint_rule_overrides_the_wildcard():
+    """docs/juju-facts.md#expose (firewaller.go hasExposeOverride): 8443 on `internal` gets `internal`'s CIDRs only."""
+    endpoints = {"lxd": {"8443/tcp": "internal", "10000-11000/tcp": "public", "10000-11000/udp": "public"}}
+    rules = {"": everyone(), "internal": ExposeTarget(cidrs=("10.0.0.0/8",))}
+    [finding] = check(layout({"lxd/0": "3"}, exposed={"lxd": rules}, endpoints=endpoints)).findings
+    assert (finding.rule, finding.severity) == ("internal-port-exposed", "info")
+    assert "lxd/0 opens 8443/tcp on endpoint internal" in finding.message
+    assert "its own rule overrides the wildcard" in finding.message
+    assert "0.0.0.0/0" not in finding.message
+
+
+def test_unknown_endpoint_with_a_private_override_is_not_certain():
+    # Opened for all endpoints: wildcard (public) and internal; on `internal`: 10.0.0.0/8 only.
+    rules = {"": everyone(), "internal": ExposeTarget(cidrs=("10.0.0.0/8",))}
+    deployment = layout({"lxd/0": "3"}, exposed={"lxd": rules})
+    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    [finding] = check(unknown).findings
+    assert finding.severity == "warning"
+    assert "if it is opened on endpoint internal" in finding.message
+
+
+def test_exposure_on_a_kubernetes_model_is_information_not_an_error():
+    """docs/juju-facts.md#expose: `juju expose` has no effect on sidecar charms."""
+    deployment = layout({"lxd/0": "lxd/0", "coturn/0": "coturn/0"}, exposed={"lxd": {"": everyone()}})
+    k8s = replace(deployment, models=MappingProxyType({"": Model("", "anbox-k8s", "caas")}))
+    findings = check(k8s).findings
+    assert [(f.rule, f.severity) for f in findings] == [("internal-port-exposed", "info")]
+    [info] = findings
+    assert "Kubernetes model anbox-k8s, where `juju expose` has no effect on sidecar charms" in info.message
+    assert "go to its Kubernetes Service lxd whatever `juju expose` says" in info.message
+    assert "ClusterIP" in info.message
+
+
+def test_the_fix_names_the_rule_that_reaches_the_port():
+    # 8443 on `internal`, which has its own public rule: the wildcard is not what leaks it.
+    endpoints = {"lxd": {"8443/tcp": "internal", "10000-11000/tcp": "public", "10000-11000/udp": "public"}}
+    rules = {"": ExposeTarget(cidrs=("10.0.0.0/8",)), "internal": everyone()}
+    [finding] = check(layout({"lxd/0": "3"}, exposed={"lxd": rules}, endpoints=endpoints)).findings
+    assert finding.severity == "error"
+    assert finding.fix is not None
+    assert "`juju unexpose lxd --endpoints internal`" in finding.fix
+    assert "replace `juju expose lxd`" not in finding.fix
+
+
+def test_a_leak_wherever_the_port_is_opened_is_certain_without_naming_the_exec():
+    # A bundle's `expose: true` (the wildcard): every place 8443 could be opened gets it.
+    deployment = layout({"lxd/0": "3"}, exposed={"lxd": {"": everyone()}})
+    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    [finding] = check(unknown).findings
+    assert finding.severity == "error"
+    assert finding.message.startswith(
+        "lxd/0 opens 8443/tcp on an endpoint this input does not say, and wherever it is opened "
+        "`juju expose lxd` (wildcard) exposes it to 0.0.0.0/0 and ::/0"
+    )
+    assert "opened-ports" not in (finding.fix or "")

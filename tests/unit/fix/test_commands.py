@@ -32,17 +32,18 @@ STATUS = {
 }
 
 
-def test_status_gets_add_then_remove_and_unexpose():
+def test_status_gets_add_then_remove_and_no_guess_about_exposure():
+    # `juju status` never prints the expose rules (docs/juju-facts.md#status-formats): ams's exposure is
+    # a warning naming the command that tells, not an error, so the fix leaves it alone.
     result = fix_input(json.dumps(STATUS), input="status.json")
     assert result.ok, result.text
     commands = [line for line in result.text.splitlines() if line.startswith("juju ")]
     assert commands == [
         "juju add-unit gateway-lb --to lxd:0",
         "juju remove-unit gateway-lb/3",
-        "juju unexpose ams",
     ]
-    assert "# Proof: with these changes made to the model it shows, it has 0 errors (it had 2)" in result.text
-    assert "# resolves internal-port-exposed: ams/0 opens 8444/tcp" in result.text
+    assert "# Proof: with these changes made to the model it shows, it has 0 errors (it had 1)" in result.text
+    assert "juju unexpose" not in result.text
 
 
 def test_move_to_machine():
@@ -56,5 +57,6 @@ def test_what_no_command_cures_is_remaining():
     assert not result.ok
     rules = sorted(u.finding.rule for u in result.unresolved)
     assert rules == ["invalid-port", "port-conflict"]
-    assert "juju unexpose lxd" in result.text
-    assert "NOT DONE BY THESE COMMANDS: 10000-11000/tcp, 10000-11000/udp" in result.text
+    # LXD's exposure names a space whose subnets the dump does not list: a warning, not an error the
+    # commands would have to cure (docs/juju-facts.md#expose).
+    assert "juju unexpose lxd" not in result.text

@@ -213,8 +213,10 @@ def test_jockey_k8s_core_status(name: str):
     etcd = next(c for c in deployment.claims if c.unit == "etcd/0")
     assert etcd.row is not None
     assert etcd.row.service == "etcd"
-    exposed = {name for name, app in deployment.applications.items() if app.exposed}
+    exposed = {name for name, app in deployment.applications.items() if app.is_exposed}
     assert exposed == {"kubernetes-control-plane", "kubernetes-worker"}
+    # docs/juju-facts.md#status-formats: status says `exposed: true`, never to whom.
+    assert not any(deployment.applications[name].expose_rules_known for name in exposed)
     assert {u.name for u in deployment.units if u.subordinate} == {
         "calico/0",
         "calico/1",

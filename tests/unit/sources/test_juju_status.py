@@ -66,13 +66,18 @@ def test_subordinates_are_marked_and_follow_their_principal(anbox: Deployment):
 
 def test_exposure_as_status_reports_it(anbox: Deployment):
     apps = anbox.applications
-    assert dict(apps["anbox-stream-gateway-lb"].exposed) == {"": ExposeTarget()}  # exposed, no endpoint rules
+    # docs/juju-facts.md#status-formats: `exposed: true` without `exposed-endpoints` says not to whom.
+    lb = apps["anbox-stream-gateway-lb"]
+    assert (dict(lb.exposed), lb.is_exposed, lb.expose_rules_known) == ({}, True, False)
+    # Juju never prints `exposed-endpoints` in status, but another tool's dump may carry it.
     assert dict(apps["coturn"].exposed) == {"": ExposeTarget()}  # 0.0.0.0/0 and ::/0: everyone
+    assert apps["coturn"].expose_rules_known
     assert dict(apps["lxd"].exposed) == {
         "instance-ports": ExposeTarget(cidrs=("192.0.2.0/24",)),
         "": ExposeTarget(spaces=("internal",)),
     }
     assert dict(apps["ams"].exposed) == {}
+    assert not apps["ams"].is_exposed
 
 
 def test_an_open_port_juju_would_not_print_is_a_finding(anbox: Deployment):
