@@ -6,6 +6,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,7 +241,7 @@ def test_a_charm_default_off_the_catalog_is_named_at_its_default() -> None:
         (("coturn", "relay", "port", 50000), "50000-51000/udp", "a range needs a range option"),
     ],
 )
-def test_bind_refuses_what_cannot_hold_the_row(option: tuple, port: str, message: str) -> None:
+def test_bind_refuses_what_cannot_hold_the_row(option: tuple[Any, ...], port: str, message: str) -> None:
     from anbox_cloud_ports.catalog import ConfigOption
 
     with pytest.raises(ValueError, match=message):
