@@ -10,9 +10,9 @@ endpoint, the others on the internal one: never on the wildcard, because a wildc
 by any endpoint's expose rule (docs/juju-facts.md#expose).
 
 Why at construction, not at the end of the hook: ops' `load_config(..., errors="blocked")` ends the
-hook with `sys.exit(0)` from inside a handler (ops/charm.py `load_config` raises `_Abort(0)`, which
-ops/_main.py turns into the exit), so nothing after it runs, collect-status included. Reconciling
-first means an operator's bad option never leaves the ports stale.
+hook with `sys.exit(0)` from inside a handler, so nothing after it runs, collect-status included
+(docs/juju-facts.md#ops-load-config). Reconciling first means an operator's bad option never leaves
+the ports stale.
 
 A port already open on all endpoints that the library does not claim was opened by something else
 (`Unit.open_port`, `juju exec -- open-port`): ServicePorts never opens on all endpoints, so it
@@ -591,7 +591,8 @@ class ServicePorts(ops.Object):
 
     def _on_collect_unit_status(self, event: ops.CollectStatusEvent) -> None:
         # Automatic status adds only what needs attention (blocked) or is under way (maintenance):
-        # an active status here would override one the charm set directly.
+        # an active status here would override one the charm set directly
+        # (docs/juju-facts.md#ops-collect-status).
         self.reconcile()
         status = self.status()
         if not isinstance(status, ops.ActiveStatus):
