@@ -6,11 +6,18 @@ ops-facing side and `anbox_cloud_ports.sources` the side that reads inputs. docs
 walks through the layers.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .catalog import Catalog, CatalogRow, ConfigOption, Profile
 from .errors import AnboxPortsError, InputError, OptionError, PortRangeError
 from .findings import Finding, Report, Severity, Summary
 from .model import Application, Claim, Deployment, ExposeTarget, Host, Location, Model, Problem, Unit
 from .ports import ICMP, PortRange
+
+try:
+    __version__ = version("anbox-cloud-ports")
+except PackageNotFoundError:  # running from a checkout (lib/ on the path), not an installed distribution
+    __version__ = "0.2.0+checkout"
 
 __all__ = [
     "ICMP",
@@ -36,4 +43,5 @@ __all__ = [
     "Severity",
     "Summary",
     "Unit",
+    "__version__",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Literal
 
@@ -126,17 +126,25 @@ class CatalogRow:
     def claims_for(
         self, charm: str, options: Mapping[str, object] | None = None
     ) -> list[tuple[PortRange, str | None]]:
-        """The row's claims for a charm, moved by that charm's option where one is set to a non-default value.
+        """The row's claims for a charm, where that charm's option puts them.
 
-        Each claim comes with the name of the option that moved it (None: the catalog's port). Raises
-        OptionError for a value that cannot be a port; the caller decides whether that is a finding
-        (bundle) or a blocked status (charm).
+        Each claim comes with the name of the option that moved it off the catalog's port, or None
+        when it is on the catalog's port. Juju hands a charm every option, defaults included, so a
+        value is blamed only for a port it actually moves: `port=8444` on ams is the catalog's port,
+        not a move. A charm whose own option defaults to another port than the catalog (a bound
+        option, `Catalog.bind`) is on that port at its default, and the option is named.
+        Raises OptionError for a value that cannot be a port; the caller decides whether that is a
+        finding (bundle) or a blocked status (charm).
         """
         option = self.option_for(charm)
         value = None if option is None or options is None else options.get(option.name)
-        if option is None or value is None or option.is_default(value):
+        if option is None or value is None:
             return [(claim, None) for claim in self.claims]
-        return [(option.parse(value, claim.protocol), option.name) for claim in self.claims]
+        claims: list[tuple[PortRange, str | None]] = []
+        for claim in self.claims:
+            port = option.parse(value, claim.protocol)
+            claims.append((port, None if port == claim else option.name))
+        return claims
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +421,31 @@ class Catalog:
         """Whether the charm calls open-port at all; only then can exposing it reach its ports."""
         facts = self.facts(charm, profile)
         return facts is None or facts.opens
+
+    def bind(self, option: ConfigOption, port: PortRange, profile: Profile = "charmed") -> Catalog:
+        """A catalog where `option` (a charm's own) moves the row of `option.charm` that claims `port`.
+
+        How a charm whose option names differ from the built-in ones (or a service the catalog
+        knows no option for) says which option holds which row: the option replaces that charm's
+        option on the row, every other charm's stays. Raises ValueError when the charm has no row
+        claiming `port`, or when the option's kind cannot hold that row's ports (a range in a port
+        option).
+        """
+        rows = self.for_charm(option.charm, profile)
+        row = next((r for r in rows if port in r.claims), None)
+        if row is None:
+            held = ", ".join(str(c) for r in rows for c in r.claims) or "nothing"
+            raise ValueError(
+                f"{option.charm} has no {profile} catalog row claiming {port}: its rows claim {held}"
+            )
+        if option.kind == "port" and any(claim.start != claim.end for claim in row.claims):
+            raise ValueError(
+                f"option {option.name} holds one port, but {row.service} {row.description} is the range "
+                f"{row.claims[0].start}-{row.claims[0].end}: a range needs a range option"
+            )
+        others = tuple(o for o in row.options if o.charm != option.charm)
+        bound = replace(row, options=(*others, option))
+        return Catalog((bound if r is row else r for r in self.rows), self._unbound)
 
     def options_for(self, charm: str, profile: Profile = "charmed") -> tuple[ConfigOption, ...]:
         """Every port-holding option of a charm: those that move its rows, then the others."""

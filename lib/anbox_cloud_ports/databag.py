@@ -37,7 +37,8 @@ private-address) and any key of a later version are never read."""
 MAX_FIELD_CHARS = 256 * 1024
 """A v1 value longer than this is refused before any JSON parsing. A real service publishes a few
 hundred characters; the largest valid claim list (MAX_CLAIMS claims with 64-character endpoint and
-option names) is about 200,000, so the limit stops only floods, and parsing what passes costs ~1 ms."""
+option names, and every optional field) is about 247,000, so the limit stops only floods, and parsing
+what passes costs ~1 ms."""
 
 MAX_CLAIMS = 1000
 """A unit may publish at most this many claims. The seed's largest service holds four."""
@@ -98,9 +99,14 @@ def _known_version(value: int) -> int:
 
 
 class ClaimData(BaseModel):
-    """One claim as it travels: exactly these four fields (a new field is a new interface version)."""
+    """One claim as it travels: four fields every v1 writer sets, and optional ones added since.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    Unknown fields are ignored, so a field added later (additive evolution: a new field is always
+    optional) never makes an older reader refuse a newer writer. A misspelt required field
+    (`endpiont`) is still refused, as the required one is then missing.
+    """
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
     port: Annotated[str, AfterValidator(_juju_port)] = Field(
         description="Juju's port syntax: 80/tcp, 10000-11000/udp or icmp (juju core/network/portrange.go).",
@@ -112,8 +118,20 @@ class ClaimData(BaseModel):
     )
     exposed: bool = Field(description="Whether the catalog says the port is exposed externally.")
     source: Annotated[str, _shaped(_SOURCE, '"default", "extra" or "option:<name>"')] = Field(
-        description='Why the unit holds it: "default", "option:<config option>" or "extra".',
+        description='Why the unit needs it: "default", "option:<config option>" or "extra".',
         examples=["default", "option:port"],
+    )
+    held: bool | None = Field(
+        default=None,
+        description="Optional (since 0.2): true when the unit holds the port (opened, or opening in "
+        "this hook), false while Juju refuses it or a move waits for the next hook. Absent: not said.",
+        examples=[True, False],
+    )
+    moved_from: Annotated[str, AfterValidator(_juju_port)] | None = Field(
+        default=None,
+        description="Optional (since 0.2): the catalog port a config option moved this claim from, "
+        "so a reader knows which catalog row it stands for whatever the option is called.",
+        examples=["50000-51000/udp"],
     )
 
 
@@ -153,14 +171,29 @@ class ProviderUnitData(BaseModel):
 # -- values the rest of the library uses ----------------------------------------------------------
 
 
-@dataclass(frozen=True, order=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class PublishedClaim:
-    """A port a provider unit holds, as it publishes it (and as the requirer reads it back)."""
+    """A port a provider unit needs, as it publishes it (and as the requirer reads it back).
+
+    What a unit publishes is what it *needs*: a port Juju refused (another unit holds it) is
+    exactly what a validator must see to name the conflict. `held` says whether the unit has it
+    (None: the provider did not say); `moved_from` is the catalog port an option moved it from.
+    """
 
     port: PortRange
     endpoint: str = ""
     exposed: bool = False
     origin: PublishedOrigin = "default"
+    held: bool | None = None
+    moved_from: PortRange | None = None
+
+    def sort_key(self) -> tuple[PortRange, str, bool, str, int, str]:
+        """A total order (None sorts before False and True), so the encoding is canonical."""
+        held = -1 if self.held is None else int(self.held)
+        return (self.port, self.endpoint, self.exposed, self.origin, held, str(self.moved_from or ""))
+
+    def __lt__(self, other: PublishedClaim) -> bool:
+        return self.sort_key() < other.sort_key()
 
     @property
     def option(self) -> str | None:
@@ -215,11 +248,8 @@ def encode_provider(
     Raises ValueError when the result would not decode: a provider must never publish what its
     requirer will refuse.
     """
-    unique = sorted(set(claims))
-    payload = [
-        {"endpoint": c.endpoint, "exposed": c.exposed, "port": str(c.port), "source": c.origin}
-        for c in unique
-    ]
+    unique = sorted(set(claims), key=PublishedClaim.sort_key)
+    payload = [_claim_payload(c) for c in unique]
     data = {
         "version": json.dumps(VERSION),
         "service": json.dumps(service),
@@ -232,6 +262,21 @@ def encode_provider(
     if isinstance(problem, str):
         raise ValueError(f"cannot publish anbox_ports data: {problem}")
     return data
+
+
+def _claim_payload(claim: PublishedClaim) -> dict[str, object]:
+    """One claim's JSON object; the optional fields only when known, so a v1 reader sees v1 claims."""
+    payload: dict[str, object] = {
+        "endpoint": claim.endpoint,
+        "exposed": claim.exposed,
+        "port": str(claim.port),
+        "source": claim.origin,
+    }
+    if claim.held is not None:
+        payload["held"] = claim.held
+    if claim.moved_from is not None:
+        payload["moved_from"] = str(claim.moved_from)
+    return payload
 
 
 def decode_unit(unit_name: str, databag: Mapping[str, str], *, app: str) -> DecodedUnit | UnitDataError:
@@ -252,8 +297,8 @@ def decode_unit(unit_name: str, databag: Mapping[str, str], *, app: str) -> Deco
     if missing:
         return UnitDataError(unit_name, _missing_message(missing, cast(dict[str, str], ours)))
     claims = cast(str, ours["claims"])
-    # Each claim is one JSON object and valid claims hold no braces in their strings, so counting
-    # braces bounds the claim count without parsing anything.
+    # Each claim is one JSON object, v1 claims nest none and valid claims hold no braces in their
+    # strings, so counting braces bounds the claim count without parsing anything.
     if len(claims) <= MAX_FIELD_CHARS and claims.count("{") > MAX_CLAIMS:
         return UnitDataError(unit_name, f"claims: more than the {MAX_CLAIMS} claims allowed")
     model = _validate(ours)
@@ -268,7 +313,15 @@ def decode_unit(unit_name: str, databag: Mapping[str, str], *, app: str) -> Deco
         model=model.model,
         machine=model.machine,
         claims=tuple(
-            PublishedClaim(PortRange.parse(c.port), c.endpoint, c.exposed, c.source) for c in model.claims
+            PublishedClaim(
+                PortRange.parse(c.port),
+                c.endpoint,
+                c.exposed,
+                c.source,
+                c.held,
+                PortRange.parse(c.moved_from) if c.moved_from is not None else None,
+            )
+            for c in model.claims
         ),
     )
 

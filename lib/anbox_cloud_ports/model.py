@@ -109,7 +109,9 @@ class Claim:
 
     `unit` is the unit's key (`Unit.key`). `option` names the config option that moved the port,
     `row` the catalog row the claim realises (the exposure rules need it), `socket` the listening
-    socket behind a `listener` claim.
+    socket behind a `listener` claim. `source` and `held` are what a provider said on the
+    anbox_ports relation (its own `default`/`extra`/`option:<name>`, and whether it holds the port),
+    kept as published for listings.
     """
 
     unit: str
@@ -120,6 +122,8 @@ class Claim:
     row: CatalogRow | None = None
     location: Location | None = None
     socket: Socket | None = None
+    source: str | None = None
+    held: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,6 +160,27 @@ def test_injected_endpoints_never_reach_a_tool(juju: FakeJuju, endpoint: str) ->
     assert juju.log() == []
 
 
+def test_opened_ports_shows_this_hooks_pending_changes(juju: FakeJuju, monkeypatch) -> None:
+    # docs/juju-facts.md#opened-ports-output: the hook's view includes its own opens and closes.
+    juju.bind("a", ["internal", "public"])
+    juju.new_hook(monkeypatch)
+    tools = SubprocessHookTools()
+    tools.open_port(P("80/tcp"), ())
+    tools.open_port(P("443/tcp"), ["public"])
+    assert tools.opened_ports() == [(P("80/tcp"), ()), (P("443/tcp"), ("public",))]
+    assert juju.opened("a/0") == set()  # nothing committed yet
+    tools.close_port(P("443/tcp"), ["public"])  # open then close in one hook: cancelled
+    assert tools.opened_ports() == [(P("80/tcp"), ())]
+    juju.commit()
+    juju.new_hook(monkeypatch)
+    # A wildcard range closed on one endpoint still shows (*) in the hook ...
+    tools.close_port(P("80/tcp"), ["internal"])
+    assert tools.opened_ports() == [(P("80/tcp"), ())]
+    juju.commit()
+    # ... and moves to the application's other endpoints when the hook commits.
+    assert juju.opened("a/0") == {(P("80/tcp"), "public")}
+
+
 def test_the_fake_tools_reject_what_juju_rejects(juju: FakeJuju) -> None:
     env = dict(os.environ)
     for argv, code, stderr in [
@@ -225,7 +246,8 @@ def test_two_units_on_one_machine_the_second_is_blocked(juju: FakeJuju, monkeypa
     _run(juju, monkeypatch, first, first.on.install(), testing.State(config={"service": "coturn"}))
     out = _run(juju, monkeypatch, second, second.on.install(), testing.State(config={"service": "coturn"}))
     assert out.unit_status == testing.BlockedStatus(
-        "cannot open 5349/tcp: turn-a/0 holds 5349/tcp on this machine (+2 more port conflicts, see juju debug-log)"
+        "cannot open 5349/tcp: turn-a/0 holds 5349/tcp on this machine; move one of the units to another "
+        "machine (and 2 more conflicts, see juju debug-log)"
     )
     assert juju.opened("turn-b/0") == set()
     assert juju.opened("turn-a/0") == expected_claims("coturn")
@@ -249,7 +271,7 @@ def test_injection_through_config_is_refused_before_any_tool(juju: FakeJuju, mon
 _OPS = st.lists(
     st.tuples(
         st.sampled_from(["a/0", "b/0"]),
-        st.sampled_from(["open-port", "close-port", "end-hook"]),
+        st.sampled_from(["open-port", "close-port", "end-hook", "opened-ports"]),
         st.builds(
             lambda proto, lo, width: PortRange(proto, lo, lo + width),
             st.sampled_from(["tcp", "udp"]),
@@ -298,6 +320,10 @@ def test_the_subprocess_fake_and_the_in_memory_fake_agree(steps) -> None:
                 ]
                 hooks[unit] += 1
                 assert _same(outcomes), (unit, verb, outcomes)
+                continue
+            if verb == "opened-ports":
+                # Both show this hook's pending changes (docs/juju-facts.md#opened-ports-output).
+                assert memory[unit].opened_ports() == real(unit).opened_ports(), (unit, steps)
                 continue
             method = verb.replace("-", "_")
             outcomes = [

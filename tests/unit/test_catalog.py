@@ -6,6 +6,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,3 +192,79 @@ def test_companion_charms_are_known_by_what_their_sources_say():
     assert (haproxy.services.name, haproxy.services.port_key) == ("services", "service_port")
     assert catalog.facts("haproxy", "appliance") is None
     assert catalog.extend([]).facts("haproxy") == haproxy
+
+
+# -- options: what moves a row, and who is blamed ---------------------------------------------------
+
+
+def _row(charm: str, port: str):
+    return next(r for r in Catalog.builtin().for_charm(charm) if PortRange.parse(port) in r.claims)
+
+
+def test_an_option_at_the_catalog_port_is_not_blamed() -> None:
+    # Juju hands the charm every option with its default: ams sees port=8444 on every hook.
+    juju_config = {"port": 8444, "prometheus_target_port": 20002, "port_range": "10000-11000"}
+    api = _row("ams", "8444/tcp")
+    assert api.claims_for("ams", juju_config) == [(PortRange.parse("8444/tcp"), None)]
+    assert api.claims_for("ams", {"port": "8444"}) == [(PortRange.parse("8444/tcp"), None)]
+    assert api.claims_for("ams", {**juju_config, "port": 9444}) == [(PortRange.parse("9444/tcp"), "port")]
+
+
+def test_bind_gives_a_charms_own_option_to_a_row() -> None:
+    from anbox_cloud_ports.catalog import ConfigOption
+
+    relay = ConfigOption("coturn", "turn-port-range", "range", "50000-51000")
+    catalog = Catalog.builtin().bind(relay, PortRange.parse("50000-51000/udp"))
+    row = next(r for r in catalog.for_charm("coturn") if r.description == "TURN relay ports")
+    assert row.option_for("coturn") == relay
+    assert row.claims_for("coturn", {"turn-port-range": "40000-41000"}) == [
+        (PortRange.parse("40000-41000/udp"), "turn-port-range")
+    ]
+    assert row.claims_for("coturn", {"turn-port-range": "50000-51000"}) == [
+        (PortRange.parse("50000-51000/udp"), None)
+    ]
+    assert catalog.options_for("coturn") == (relay,)
+    # The built-in catalog is untouched, and other rows keep their options.
+    assert Catalog.builtin().options_for("coturn") == ()
+    assert [o.name for o in catalog.options_for("ams")] == ["port", "prometheus_target_port", "port_range"]
+
+
+def test_bind_replaces_the_charms_builtin_option_on_that_row_only() -> None:
+    from anbox_cloud_ports.catalog import ConfigOption
+
+    api_port = ConfigOption("ams", "api-port", "port", 8444)
+    catalog = Catalog.builtin().bind(api_port, PortRange.parse("8444/tcp"))
+    assert [o.name for o in catalog.options_for("ams")] == [
+        "api-port",
+        "prometheus_target_port",
+        "port_range",
+    ]
+
+
+def test_a_charm_default_off_the_catalog_is_named_at_its_default() -> None:
+    from anbox_cloud_ports.catalog import ConfigOption
+
+    relay = ConfigOption("coturn", "relay-ports", "range", "49152-65535")
+    catalog = Catalog.builtin().bind(relay, PortRange.parse("50000-51000/udp"))
+    row = next(r for r in catalog.for_charm("coturn") if r.description == "TURN relay ports")
+    assert row.claims_for("coturn", {"relay-ports": "49152-65535"}) == [
+        (PortRange.parse("49152-65535/udp"), "relay-ports")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("option", "port", "message"),
+    [
+        (
+            ("coturn", "relay", "range", "1-2"),
+            "3478/udp",
+            "coturn has no charmed catalog row claiming 3478/udp",
+        ),
+        (("coturn", "relay", "port", 50000), "50000-51000/udp", "a range needs a range option"),
+    ],
+)
+def test_bind_refuses_what_cannot_hold_the_row(option: tuple[Any, ...], port: str, message: str) -> None:
+    from anbox_cloud_ports.catalog import ConfigOption
+
+    with pytest.raises(ValueError, match=message):
+        Catalog.builtin().bind(ConfigOption(*option), PortRange.parse(port))

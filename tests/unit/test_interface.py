@@ -34,8 +34,10 @@ MODEL_B = "7c3d9e2f-1a4b-4c5d-8e6f-9a0b1c2d3e4f"
 JUJU_KEYS = {"ingress-address": "10.1.2.3", "egress-subnets": "10.1.2.3/32", "private-address": "10.1.2.3"}
 
 
-def claim(port: str, endpoint: str = "", *, exposed: bool = False, origin: str = "default") -> PublishedClaim:
-    return PublishedClaim(PortRange.parse(port), endpoint, exposed, origin)
+def claim(
+    port: str, endpoint: str = "", *, exposed: bool = False, origin: str = "default", held: bool | None = None
+) -> PublishedClaim:
+    return PublishedClaim(PortRange.parse(port), endpoint, exposed, origin, held)
 
 
 AMS_CLAIMS = (claim("8444/tcp"), claim("20002/tcp"))
@@ -121,7 +123,14 @@ def test_encode_refuses_what_a_requirer_would_refuse(args: tuple[Any, ...], prob
 def test_the_largest_valid_claim_list_fits_the_field_limit():
     longest = "e" * 64
     claims = tuple(
-        claim(f"{p}-{p + 1}/udp", longest, exposed=True, origin=f"option:{longest}")
+        PublishedClaim(
+            PortRange.parse(f"{p}-{p + 1}/udp"),
+            longest,
+            True,
+            f"option:{longest}",
+            held=False,
+            moved_from=PortRange.parse("10000-11000/udp"),
+        )
         for p in range(60000, 61000)
     )
     data = encode_provider("ams", "charmed", MODEL_A, "0", claims)
@@ -154,8 +163,21 @@ _CLAIM = {"endpoint": "", "exposed": False, "port": "8444/tcp", "source": "defau
             "claims[0].exposed: Input should be a valid boolean",
         ),
         (
-            {"claims": json.dumps([{**_CLAIM, "endpiont": "api"}])},
-            "claims[0].endpiont: Extra inputs are not permitted",
+            # A misspelt required field is refused (the real one is missing); unknown fields are not.
+            {
+                "claims": json.dumps(
+                    [{k: v for k, v in {**_CLAIM, "endpiont": "api"}.items() if k != "endpoint"}]
+                )
+            },
+            "claims[0].endpoint: Field required",
+        ),
+        (
+            {"claims": json.dumps([{**_CLAIM, "held": "yes"}])},
+            "claims[0].held: Input should be a valid boolean",
+        ),
+        (
+            {"claims": json.dumps([{**_CLAIM, "moved_from": "8444/tcp --endpoints x"}])},
+            'claims[0].moved_from: invalid port range "8444/tcp --endpoints x"',
         ),
         ({"claims": json.dumps([{**_CLAIM, "port": "70000/tcp"}])}, "out of range 1-65535"),
         ({"claims": json.dumps({"port": "80"})}, "claims: Input should be a valid list"),
@@ -183,6 +205,37 @@ def test_each_kind_of_bad_data_is_one_typed_line(change: dict[str, str | None], 
     assert "\n" not in message
     assert len(message) < 500
     assert not err.missing
+
+
+def test_optional_claim_fields_round_trip_and_unknown_ones_are_ignored():
+    relay = PublishedClaim(
+        PortRange.parse("40000-41000/udp"),
+        "public",
+        True,
+        "option:turn-port-range",
+        held=False,
+        moved_from=PortRange.parse("50000-51000/udp"),
+    )
+    data = encode_provider("coturn", "charmed", MODEL_A, "0", [relay, claim("5349/tcp", held=True)])
+    assert json.loads(data["claims"])[1] == {
+        "endpoint": "public",
+        "exposed": True,
+        "held": False,
+        "moved_from": "50000-51000/udp",
+        "port": "40000-41000/udp",
+        "source": "option:turn-port-range",
+    }
+    decoded = decode_unit("coturn/0", data, app="coturn")
+    assert isinstance(decoded, DecodedUnit)
+    assert relay in decoded.claims
+    # A later writer's new claim field (additive evolution) is ignored, not refused.
+    newer = json.loads(data["claims"])
+    newer[0]["priority"] = {"nested": [1, 2]}
+    later = decode_unit("coturn/0", {**data, "claims": json.dumps(newer)}, app="coturn")
+    assert isinstance(later, DecodedUnit)
+    assert later.claims == decoded.claims
+    # A v1 writer that says nothing of them: unknown (None), not false.
+    assert decode_unit("ams/0", GOOD, app="ams").claims[0].held is None  # type: ignore[union-attr]
 
 
 def test_a_newer_provider_without_v1_keys_says_so():
@@ -297,6 +350,42 @@ def test_many_units_and_apps_become_hosts_units_and_claims():
     lxd_range = next(c for c in deployment.claims if c.unit == "lxd/0" and c.port.protocol == "udp")
     assert lxd_range.endpoint == "instances"
     assert lxd_range.row == catalog.row_for("ams-lxd", PortRange.parse("10000-11000/udp"))
+
+
+def test_the_readers_own_model_is_not_named_and_the_others_are():
+    units = [
+        ("ams/0", "ams", databag("ams", machine="0", model=MODEL_A)),
+        ("nats/0", "nats", databag("nats", (claim("4222/tcp"),), machine="0", model=MODEL_B)),
+    ]
+    deployment = deployment_from_units(units, input="relation ports", local_model=MODEL_A)
+    assert deployment.hosts() == (Host("0", ""), Host("0", MODEL_B[:8]))
+    assert [str(h) for h in deployment.hosts()] == ["machine 0", f"machine 0 of model {MODEL_B[:8]}"]
+    # Every provider in another model than the reader's: that model is named.
+    only_b = deployment_from_units(units[1:], input="relation ports", local_model=MODEL_A)
+    assert only_b.hosts() == (Host("0", MODEL_B[:8]),)
+    assert model_labels([MODEL_A], local=MODEL_A) == {MODEL_A: ""}
+
+
+def test_a_claim_moved_by_an_option_the_reader_does_not_know_keeps_its_row():
+    # A coturn charm binds its own `turn-port-range` option to the relay row and publishes where
+    # the row came from, so the validator neither reports the row missing nor the range uncatalogued.
+    relay = PublishedClaim(
+        PortRange.parse("40000-41000/udp"),
+        "public",
+        True,
+        "option:turn-port-range",
+        held=True,
+        moved_from=PortRange.parse("50000-51000/udp"),
+    )
+    claims = (claim("5349/tcp", "public", exposed=True), claim("5349/udp", "public", exposed=True), relay)
+    deployment = deployment_from_units(
+        [("coturn/0", "coturn", databag("coturn", claims))], input="relation ports"
+    )
+    moved = next(c for c in deployment.claims if c.port == relay.port)
+    assert moved.row is not None
+    assert moved.row.description == "TURN relay ports"
+    assert (moved.option, moved.source, moved.held) == ("turn-port-range", "option:turn-port-range", True)
+    assert [f.rule for f in check(deployment).findings] == []
 
 
 def test_same_machine_id_in_two_models_is_two_hosts():

@@ -48,7 +48,7 @@ def test_published_data_is_stable_between_hooks() -> None:
 
 
 class _OneLineCharm(ops.CharmBase):
-    """The README's adoption snippet, verbatim: no observers, ServicePorts does the rest."""
+    """ServicePorts and nothing else: no observers, it reconciles and publishes on any hook."""
 
     def __init__(self, framework: ops.Framework):
         super().__init__(framework)
@@ -63,7 +63,7 @@ ONE_LINE_META = {
 
 
 @pytest.mark.parametrize("event", ["install", "update_status", "leader_elected"])
-def test_the_readme_snippet_alone_opens_and_publishes_on_any_hook(event: str) -> None:
+def test_one_line_alone_opens_and_publishes_on_any_hook(event: str) -> None:
     ctx = testing.Context(_OneLineCharm, meta=ONE_LINE_META)
     ports = testing.Relation("ports")
     with fake_hook_tools() as tools:

@@ -1,82 +1,62 @@
 """The anbox-cloud-ports validator charm under ops.testing: relation data in, status and actions out.
 
-Remote databags are written the way providers write them (databag.encode_provider), with the keys
-Juju itself adds to every unit databag, across several applications, many units and two models.
+Remote units are built with the library's own relation builders (`provider_relation`), which write
+databags as ServicePorts publishes them, with the keys Juju itself adds to every unit databag, across
+several applications, many units and two models.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from ops import testing
 
 from anbox_cloud_ports import checks
-from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.databag import PublishedClaim, encode_provider
+from anbox_cloud_ports.charm.testing import TEST_MODEL_UUID, provider_relation
+from anbox_cloud_ports.databag import PublishedClaim
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.render.as_json import report_json
 from anbox_cloud_ports.sources.relation import deployment_from_units
 from charm import AnboxCloudPortsCharm
 
-MODEL = "5d0c52b4-8f8b-4d3a-9a3e-1f6c7b2d9e01"
+MODEL = TEST_MODEL_UUID
 OTHER_MODEL = "a91e77c3-2c4f-4e0b-8d6a-6a0f5e4b3c22"
 
 
-def juju_keys(n: int) -> dict[str, str]:
-    # Juju adds these to every unit databag (docs/juju-facts.md#relation-data); the reader must ignore them.
-    return {
-        "ingress-address": f"10.1.0.{n}",
-        "egress-subnets": f"10.1.0.{n}/32",
-        "private-address": f"10.1.0.{n}",
-    }
-
-
-def catalog_claims(
-    service: str, *, public: str = "public", internal: str = "internal"
-) -> list[PublishedClaim]:
-    return [
-        PublishedClaim(port, public if row.exposed else internal, row.exposed, "default")
-        for row in Catalog.builtin().for_charm(service)
-        for port in row.claims
-    ]
-
-
-def databag(
+def relation(
+    app: str,
     service: str,
-    machine: str,
-    n: int,
+    machines: dict[int, str],
     *,
-    model: str = MODEL,
     claims: Iterable[PublishedClaim] | None = None,
-) -> dict[str, str]:
-    claims = catalog_claims(service) if claims is None else claims
-    return {**juju_keys(n), **encode_provider(service, "charmed", model, machine, claims)}
-
-
-def relation(app: str, units: Mapping[int, Mapping[str, str]], **kwargs: object) -> testing.Relation:
-    return testing.Relation(
-        "ports",
-        remote_app_name=app,
-        remote_units_data={k: dict(v) for k, v in units.items()},
-        **kwargs,  # type: ignore[arg-type]
-    )
+    model: str = MODEL,
+    **kwargs: Any,
+) -> testing.Relation:
+    return provider_relation(service, machines, app=app, claims=claims, model=model, **kwargs)
 
 
 def reference_relations() -> list[testing.Relation]:
     """The supported layout: controller on 0, AMS node on 1, etcd on 2, LXD nodes 3 and 4."""
     return [
-        relation("nats", {0: databag("nats", "0", 1)}),
-        relation("anbox-stream-gateway", {0: databag("anbox-stream-gateway", "0", 2)}),
-        relation("anbox-cloud-dashboard", {0: databag("anbox-cloud-dashboard", "0", 3)}),
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 4)}),
-        relation("ams", {0: databag("ams", "1", 5)}),
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "1", 6)}),
-        relation("coturn", {0: databag("coturn", "1", 7)}),
-        relation("etcd", {0: databag("etcd", "2", 8), 1: databag("etcd", "2/lxd/0", 9)}),
-        relation("lxd", {i: databag("ams-lxd", str(3 + i), 10 + i) for i in range(2)}),
+        relation("nats", "nats", {0: "0"}),
+        relation("anbox-stream-gateway", "anbox-stream-gateway", {0: "0"}),
+        relation("anbox-cloud-dashboard", "anbox-cloud-dashboard", {0: "0"}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
+        relation("ams", "ams", {0: "1"}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "1"}),
+        relation("coturn", "coturn", {0: "1"}),
+        relation("etcd", "etcd", {0: "2", 1: "2/lxd/0"}),
+        relation("lxd", "ams-lxd", {0: "3", 1: "4"}),
     ]
+
+
+def State(**kwargs: Any) -> testing.State:
+    """The validator's State, in the model the builders put providers in (its own)."""
+    return testing.State(model=testing.Model(name="anbox", uuid=MODEL), **kwargs)
 
 
 @pytest.fixture
@@ -88,16 +68,20 @@ def status_of(ctx: testing.Context[AnboxCloudPortsCharm], state: testing.State) 
     return ctx.run(ctx.on.update_status(), state).unit_status
 
 
-def test_waits_without_a_relation(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
-    status = status_of(ctx, testing.State())
-    assert isinstance(status, testing.WaitingStatus)
-    assert "anbox_ports" in status.message
+def test_without_a_relation_it_is_blocked_with_the_command_to_run(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
+    # Nothing will change until an operator integrates it: blocked, not waiting.
+    assert status_of(ctx, State()) == testing.BlockedStatus(
+        "no anbox_ports relation: juju integrate anbox-cloud-ports:ports <app>:ports "
+        "for each Anbox Cloud application"
+    )
 
 
 def test_the_reference_layout_is_active_and_says_what_it_checked(
     ctx: testing.Context[AnboxCloudPortsCharm],
 ) -> None:
-    status = status_of(ctx, testing.State(relations=reference_relations()))
+    status = status_of(ctx, State(relations=reference_relations()))
     assert status == testing.ActiveStatus("11 units, 6 hosts, no conflicts")
 
 
@@ -106,10 +90,10 @@ def test_a_co_located_agent_and_load_balancer_block_naming_both(
 ) -> None:
     relations = [
         *reference_relations()[:3],
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 4)}),
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 6)}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
     ]
-    status = status_of(ctx, testing.State(relations=relations))
+    status = status_of(ctx, State(relations=relations))
     assert status == testing.BlockedStatus(
         "1 conflict: 443/tcp anbox-stream-agent/0 vs anbox-stream-gateway-lb/0 on machine 0"
     )
@@ -119,11 +103,11 @@ def test_several_conflicts_name_the_first_and_count_the_rest(
     ctx: testing.Context[AnboxCloudPortsCharm],
 ) -> None:
     relations = [
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 1)}),
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 2)}),
-        relation("lxd", {0: databag("ams-lxd", "3", 3), 1: databag("ams-lxd", "3", 4)}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
+        relation("lxd", "ams-lxd", {0: "3", 1: "3"}),
     ]
-    status = status_of(ctx, testing.State(relations=relations))
+    status = status_of(ctx, State(relations=relations))
     assert isinstance(status, testing.BlockedStatus)
     # lxd/0 and lxd/1 on one machine: 8443/tcp, 10000-11000/udp and /tcp; plus 443/tcp on machine 0.
     assert status.message.startswith("4 conflicts: ")
@@ -135,24 +119,25 @@ def test_the_same_machine_number_in_two_models_is_two_hosts(
 ) -> None:
     # NATS is offered cross-model: its machine 0 is not the controller model's machine 0.
     relations = [
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 1)}),
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 2, model=OTHER_MODEL)}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}, model=OTHER_MODEL),
     ]
-    status = status_of(ctx, testing.State(relations=relations))
+    status = status_of(ctx, State(relations=relations))
     assert status == testing.ActiveStatus("2 units, 2 hosts, no conflicts")
 
 
 def test_one_unit_with_junk_is_reported_and_the_others_still_checked(
     ctx: testing.Context[AnboxCloudPortsCharm],
 ) -> None:
-    junk = databag("coturn", "1", 9)
+    coturn = relation("coturn", "coturn", {0: "1"})
+    junk = dict(coturn.remote_units_data[0])
     junk["claims"] = '[{"port": "80/tcp; rm -rf /", "endpoint": "", "exposed": false, "source": "default"}]'
     relations = [
-        relation("coturn", {0: junk}),
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 2)}),
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 3)}),
+        dataclasses.replace(coturn, remote_units_data={0: junk}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
     ]
-    state = testing.State(relations=relations)
+    state = State(relations=relations)
     status = status_of(ctx, state)
     assert isinstance(status, testing.BlockedStatus)
     assert status.message.startswith("2 errors: ")
@@ -170,22 +155,22 @@ def test_one_unit_with_junk_is_reported_and_the_others_still_checked(
 
 
 def test_findings_about_a_departed_unit_disappear(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
-    agent = relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 1)})
-    lb = relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 2)})
-    state = testing.State(relations=[agent, lb])
+    agent = relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"})
+    lb = relation("anbox-stream-gateway-lb", "haproxy", {0: "0"})
+    state = State(relations=[agent, lb])
     assert isinstance(status_of(ctx, state), testing.BlockedStatus)
-    departed = relation("anbox-stream-agent", {}, id=agent.id)
-    after = testing.State(relations=[departed, lb])
+    departed = dataclasses.replace(agent, remote_units_data={})
+    after = State(relations=[departed, lb])
     out = ctx.run(ctx.on.relation_departed(departed, remote_unit=0, departing_unit=0), after)
     assert out.unit_status == testing.ActiveStatus("1 unit, 1 host, no conflicts")
 
 
 def test_juju_4_semantics_still_report_what_cannot_bind(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
     relations = [
-        relation("anbox-stream-gateway-lb", {0: databag("haproxy", "0", 1)}),
-        relation("anbox-stream-agent", {0: databag("anbox-stream-agent", "0", 2)}),
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
     ]
-    state = testing.State(relations=relations, config={"juju": "4"})
+    state = State(relations=relations, config={"juju": "4"})
     ctx.run(ctx.on.action("check"), state)
     assert ctx.action_results is not None
     findings = json.loads(ctx.action_results["report"])["findings"]
@@ -193,10 +178,38 @@ def test_juju_4_semantics_still_report_what_cannot_bind(ctx: testing.Context[Anb
     assert "Juju 4 stays quiet" in findings[0]["message"]
 
 
-def test_an_invalid_option_blocks_naming_it(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
-    status = status_of(ctx, testing.State(relations=reference_relations(), config={"juju": "5"}))
-    assert isinstance(status, testing.BlockedStatus)
-    assert "juju" in status.message
+@pytest.mark.parametrize(
+    ("config", "line"),
+    [
+        ({"juju": "5"}, 'Invalid config: juju="5": must be "3" or "4"'),
+        ({"profile": "desktop"}, 'Invalid config: profile="desktop": must be "charmed" or "appliance"'),
+        (
+            {"profile": "x\n\x1b[31mred"},
+            'Invalid config: profile="x\\n\\u001b[31mred": must be "charmed" or "appliance"',
+        ),
+        (
+            {"juju": "5", "profile": "desktop"},
+            'Invalid config: juju="5": must be "3" or "4" (and 1 more invalid option)',
+        ),
+    ],
+)
+def test_an_invalid_option_is_one_line_in_the_status_and_fails_every_action(
+    ctx: testing.Context[AnboxCloudPortsCharm], config: dict[str, str], line: str
+) -> None:
+    state = State(relations=reference_relations(), config=config)
+    assert status_of(ctx, state) == testing.BlockedStatus(line)
+    for action in ("check", "list-ports"):
+        with pytest.raises(testing.ActionFailed) as info:
+            ctx.run(ctx.on.action(action), state)
+        assert info.value.message == line
+        assert "\n" not in info.value.message
+
+
+def test_an_invalid_option_without_a_relation_still_names_the_option(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
+    status = status_of(ctx, State(config={"juju": "5"}))
+    assert status == testing.BlockedStatus('Invalid config: juju="5": must be "3" or "4"')
 
 
 def test_missing_required_and_uncatalogued_ports_are_reported_without_blocking(
@@ -206,8 +219,8 @@ def test_missing_required_and_uncatalogued_ports_are_reported_without_blocking(
         PublishedClaim(PortRange.parse("20002/tcp"), "internal", False, "default"),
         PublishedClaim(PortRange.parse("9100/tcp"), "internal", False, "extra"),
     ]
-    relations = [relation("ams", {0: databag("ams", "1", 1, claims=claims)})]
-    state = testing.State(relations=relations)
+    relations = [relation("ams", "ams", {0: "1"}, claims=claims)]
+    state = State(relations=relations)
     assert status_of(ctx, state) == testing.ActiveStatus("1 unit, 1 host, no conflicts, 1 warning")
     ctx.run(ctx.on.action("check"), state)
     assert ctx.action_results is not None
@@ -219,7 +232,7 @@ def test_missing_required_and_uncatalogued_ports_are_reported_without_blocking(
 
 def test_check_action_returns_the_cli_json_document(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
     relations = reference_relations()
-    ctx.run(ctx.on.action("check"), testing.State(relations=relations))
+    ctx.run(ctx.on.action("check"), State(relations=relations))
     assert ctx.action_results is not None
     document = json.loads(ctx.action_results["report"])
     assert set(document) == {"input", "juju", "findings", "summary"}
@@ -238,21 +251,59 @@ def test_check_action_returns_the_cli_json_document(ctx: testing.Context[AnboxCl
 def test_list_ports_action_lists_every_host_unit_and_claim(
     ctx: testing.Context[AnboxCloudPortsCharm],
 ) -> None:
-    ctx.run(ctx.on.action("list-ports"), testing.State(relations=reference_relations()))
+    ctx.run(ctx.on.action("list-ports"), State(relations=reference_relations()))
     assert ctx.action_results is not None
     listing = json.loads(ctx.action_results["ports"])
     hosts = {h["host"]: h["units"] for h in listing["hosts"]}
+    # The validator's own model is not named: its hosts are `juju status`'s machine ids.
     assert sorted(hosts) == ["0", "1", "2", "2/lxd/0", "3", "4"]
     lxd0 = next(u for u in hosts["3"] if u["unit"] == "lxd/0")
     assert [c["port"] for c in lxd0["claims"]] == ["8443/tcp", "10000-11000/tcp", "10000-11000/udp"]
     assert {c["endpoint"] for c in lxd0["claims"]} == {"public", "internal"}
 
 
+def test_list_ports_keeps_source_option_and_held_as_published(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
+    moved = relation("lxd", "ams-lxd", {0: "3"}, config={"exposed_instance_ports": "20000-21000"})
+    extra = PublishedClaim(PortRange.parse("9100/tcp"), "internal", False, "extra", held=False)
+    node = relation("node-exporter", "ams", {0: "1"}, claims=[extra])
+    other_model = relation("nats", "nats", {0: "0"}, model=OTHER_MODEL)
+    ctx.run(ctx.on.action("list-ports"), State(relations=[moved, node, other_model]))
+    assert ctx.action_results is not None
+    hosts = {h["host"]: h["units"] for h in json.loads(ctx.action_results["ports"])["hosts"]}
+    assert sorted(hosts) == ["1", "3", f"{OTHER_MODEL[:8]}:0"]
+    lxd = {c["port"]: c for c in hosts["3"][0]["claims"]}
+    assert lxd["20000-21000/udp"] == {
+        "port": "20000-21000/udp",
+        "endpoint": "public",
+        "source": "option:exposed_instance_ports",
+        "option": "exposed_instance_ports",
+        "held": True,
+    }
+    assert lxd["8443/tcp"]["source"] == "default"
+    assert hosts["1"][0]["claims"] == [
+        {"port": "9100/tcp", "endpoint": "internal", "source": "extra", "option": None, "held": False}
+    ]
+
+
+def test_the_status_names_another_models_host_by_its_uuid_prefix(
+    ctx: testing.Context[AnboxCloudPortsCharm],
+) -> None:
+    relations = [
+        relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}, model=OTHER_MODEL),
+        relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}, model=OTHER_MODEL),
+    ]
+    assert status_of(ctx, State(relations=relations)) == testing.BlockedStatus(
+        f"1 conflict: 443/tcp anbox-stream-agent/0 vs anbox-stream-gateway-lb/0 on machine 0 of model {OTHER_MODEL[:8]}"
+    )
+
+
 def test_many_units_stay_quick_and_exact(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
     # 200 LXD nodes, one per machine, plus a second LXD unit wrongly placed on node 7.
-    units = {i: databag("ams-lxd", str(100 + i), i) for i in range(200)}
-    units[200] = databag("ams-lxd", "107", 250)
-    status = status_of(ctx, testing.State(relations=[relation("lxd", units)]))
+    machines = {i: str(100 + i) for i in range(200)}
+    machines[200] = "107"
+    status = status_of(ctx, State(relations=[relation("lxd", "ams-lxd", machines)]))
     assert isinstance(status, testing.BlockedStatus)
     assert status.message.startswith("3 conflicts: ")
     assert "lxd/7 vs lxd/200 on machine 107" in status.message

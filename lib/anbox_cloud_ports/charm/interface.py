@@ -82,10 +82,15 @@ class PortsRequirer(ops.Object):
         """Every related unit as a Deployment: good units as hosts, units and claims, bad ones as findings.
 
         Relations are read in relation-id order and units in Juju's order, so the result (and any
-        status built from it) is stable from hook to hook.
+        status built from it) is stable from hook to hook. Hosts in the requirer's own model are
+        named as that model's `juju status` names them (`machine 0`); only other models are named.
         """
         return deployment_from_units(
-            self._related_units(), input=f"relation {self._relation_name}", catalog=catalog, profile=profile
+            self._related_units(),
+            input=f"relation {self._relation_name}",
+            catalog=catalog,
+            profile=profile,
+            local_model=self.model.uuid,
         )
 
     def _related_units(self) -> Iterator[RelatedUnit]:

@@ -1,21 +1,30 @@
-"""Test helpers for charm authors: a faithful in-memory double of Juju's port hook tools.
+"""Test helpers for charm authors: Juju's port hook tools in memory, and the anbox_ports relation.
 
 ops.testing models opened ports as single ports without endpoints and does not intercept hook tools
-(docs/juju-facts.md#ops-ports-limits), so a charm opening ranges on endpoints needs its own double. In your own test::
+(docs/juju-facts.md#ops-ports-limits), so a charm opening ranges on endpoints needs its own double::
 
+    from ops import testing
     from anbox_cloud_ports.charm.testing import expected_claims, fake_hook_tools
 
     def test_opens_its_catalog_ports():
-        ctx = ops.testing.Context(MyCharm)
+        ctx = testing.Context(MyCharm)
         with fake_hook_tools() as tools:
-            ctx.run(ctx.on.install(), ops.testing.State())
+            ctx.run(ctx.on.install(), testing.State())
         assert tools.opened == expected_claims("coturn")
 
 `FakeHookTools` applies Juju 3.x's rules, read from its source: a hook's opens and closes are pending
-until the hook ends (a new hook, seen as a new charm instance, commits the previous one); conflicts are
-checked against the machine's ports as the hook started, within the unit and against other units on
-the same machine, with Juju's own error text; a wildcard range closed on one endpoint stays open on
-the others. Every command line is recorded, as the argument list the real tools would get.
+until the hook ends (a new hook, seen as a new charm instance, commits the previous one, and so does
+leaving the `fake_hook_tools` block); `opened-ports` shows them, as Juju's does; conflicts are checked
+against the machine's ports as the hook started, within the unit and against other units on the
+same machine, with Juju's own error text; a wildcard range closed on one endpoint stays open on the
+others once the hook commits. Every command line is recorded, as the argument list the real tools
+would get. Inside the block, ops' own `Unit.open_port`, `close_port`, `opened_ports` and `set_ports`
+go through the same fake (as they go through the same hook tools in Juju), so a test sees what a
+charm mixing them with ServicePorts would meet.
+
+The relation builders (`validator_relation`, `provider_relation`, `validator_report`) let a
+provider charm be tested against the validator's own reader and checks, and the validator against
+providers, without running either.
 """
 
 from __future__ import annotations
@@ -23,15 +32,35 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Generator, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import ops
 
 from ..catalog import Catalog, Profile
+from ..checks import check
+from ..databag import KEYS, DecodedUnit, PublishedClaim, RelatedUnit, decode_unit, encode_provider
+from ..findings import JujuVersion, Report
 from ..ports import PortRange
+from ..sources.relation import deployment_from_units
+from .declare import declared_endpoints
 from .hooktools import OpenedPorts, PortConflictError, opened_ports_argv, port_argv
-from .opener import declared_endpoints, use_hook_tools
+from .opener import desired_claims, use_hook_tools
 
-__all__ = ["FakeHookTools", "FakeMachine", "expected_claims", "fake_hook_tools"]
+if TYPE_CHECKING:
+    from ops import testing
+
+__all__ = [
+    "TEST_MODEL_UUID",
+    "FakeHookTools",
+    "FakeMachine",
+    "expected_claims",
+    "fake_hook_tools",
+    "juju_unit_keys",
+    "provider_relation",
+    "published",
+    "validator_relation",
+    "validator_report",
+]
 
 Grouped = dict[str, list[PortRange]]
 """Endpoint name -> ranges, as Juju's `network.GroupedPortRanges` (`""` is the wildcard endpoint)."""
@@ -130,7 +159,37 @@ class FakeHookTools:
             if self._framework is not None:
                 self.commit()
             self._framework = charm.framework
+            self._route_ops_ports(charm)
         return self
+
+    def _route_ops_ports(self, charm: ops.CharmBase) -> None:
+        """Send ops' own port calls (Unit.open_port, close_port, opened_ports, set_ports) through this fake.
+
+        In Juju both go through the same hook tools; ops.testing keeps ops' in State.opened_ports
+        instead, where ServicePorts cannot see them. ops' backend reads ranges as their first port
+        (ops/model.py `_ModelBackend.opened_ports`, docs/juju-facts.md#ops-ports-limits), and so
+        does this.
+        """
+        backend = charm.framework.model._backend
+
+        def open_port(protocol: str, port: int | None = None) -> None:
+            self.open_port(_ops_port(protocol, port), ())
+
+        def close_port(protocol: str, port: int | None = None) -> None:
+            self.close_port(_ops_port(protocol, port), ())
+
+        def opened_ports() -> set[ops.Port]:
+            return {
+                ops.Port(p.protocol, None if p.protocol == "icmp" else p.start)
+                for p, _ in self.opened_ports()
+            }
+
+        for name, method in (
+            ("open_port", open_port),
+            ("close_port", close_port),
+            ("opened_ports", opened_ports),
+        ):
+            setattr(backend, name, method)
 
     def _settle(self) -> None:
         if self._endpoints is not None:
@@ -142,11 +201,25 @@ class FakeHookTools:
     # -- HookTools -----------------------------------------------------------------------------
 
     def opened_ports(self) -> OpenedPorts:
-        """As the hook started: Juju 3.x's opened-ports does not show this hook's pending changes."""
+        """The unit's ranges with this hook's pending opens and closes, as Juju's opened-ports shows them.
+
+        Juju's hook context (`OpenedUnitPortRanges`) takes the committed ranges, adds the pending
+        opens, then removes the pending closes that match an (endpoint, range) exactly
+        (docs/juju-facts.md#open-port-conflicts, #opened-ports-output): a range closed on one endpoint
+        of a wildcard entry still shows `(*)` until the hook commits.
+        """
         self._settle()
         self.calls.append(opened_ports_argv())
+        view: Grouped = copy.deepcopy(self.machine.units.get(self.unit, {}))
+        for endpoint, ports in self._pending_open.items():
+            for port in ports:
+                if port not in view.setdefault(endpoint, []):
+                    view[endpoint].append(port)
+        for endpoint, ports in self._pending_close.items():
+            for port in ports:
+                _remove_first(view.get(endpoint, []), port)
         by_port: dict[PortRange, set[str]] = {}
-        for endpoint, ports in self.machine.units.get(self.unit, {}).items():
+        for endpoint, ports in view.items():
             for port in ports:
                 by_port.setdefault(port, set()).add(endpoint)
         return [(port, () if "" in eps else tuple(sorted(eps))) for port, eps in sorted(by_port.items())]
@@ -186,6 +259,14 @@ class FakeHookTools:
             self.machine.units = self._committed()
         finally:
             self._pending_open, self._pending_close = {}, {}
+
+    def discard(self) -> None:
+        """End the hook as a failed one: Juju drops a failed hook's port changes.
+
+        The fake cannot tell a hook ops.testing ran to an error from one that succeeded, so a test
+        that goes on after an expected failure calls this before the next run.
+        """
+        self._pending_open, self._pending_close = {}, {}
 
     # -- Juju's hook-side recorder (worker/uniter/runner/context/ports.go) ---------------------
 
@@ -300,6 +381,15 @@ class _ConflictError(Exception):
         self.held, self.other, self.pending = held, other, pending
 
 
+def _ops_port(protocol: str, port: int | None) -> PortRange:
+    """ops' (protocol, port) as the range `open-port` would get (ops/hookcmds: `<port>/<protocol>`, `icmp`)."""
+    if protocol == "icmp":
+        return PortRange.parse("icmp")
+    if port is None:
+        raise ops.ModelError(f"ERROR no port or range specified for {protocol}")
+    return PortRange.parse(f"{port}/{protocol}")
+
+
 def _argv_endpoints(argv: list[str]) -> list[str]:
     if len(argv) > 2 and argv[1] == "--endpoints":
         return [name.strip() for name in argv[2].split(",")]
@@ -345,11 +435,15 @@ def fake_hook_tools(
     """Within the block, every ServicePorts built without `tools=` uses this one FakeHookTools.
 
     `opened` seeds ports the unit held before the test; `machine` shares a FakeMachine with other
-    units (co-located neighbours, seeded with `machine.hold(...)`).
+    units (co-located neighbours: seed them with `machine.hold(...)`, or give each unit its own
+    `fake_hook_tools(machine=m)` block). Each hook's changes commit when the next hook starts and
+    when the block exits normally, so the next block on the same machine sees them; a block left by
+    an exception commits nothing, as Juju commits nothing of a failed hook.
     """
     tools = FakeHookTools(unit, machine=machine, opened=opened, endpoints=endpoints)
     with use_hook_tools(tools.bind):
         yield tools
+    tools.commit()
 
 
 def expected_claims(
@@ -376,3 +470,117 @@ def expected_claims(
         for row in rows
         for port, _ in row.claims_for(service, config)
     )
+
+
+# -- the anbox_ports relation, for ops.testing ------------------------------------------------------
+
+TEST_MODEL_UUID = "5d0c52b4-8f8b-4d3a-9a3e-1f6c7b2d9e01"
+"""The model the relation builders put units in by default. Give the State the same
+(`testing.State(model=testing.Model(uuid=TEST_MODEL_UUID))`) to make them the charm's own model."""
+
+_VALIDATOR = "anbox-cloud-ports"
+
+
+def juju_unit_keys(n: int) -> dict[str, str]:
+    """The keys Juju itself writes into every unit databag (docs/juju-facts.md#relation-data)."""
+    address = f"10.1.{n // 250}.{n % 250 + 1}"
+    return {"ingress-address": address, "egress-subnets": f"{address}/32", "private-address": address}
+
+
+def validator_relation(
+    endpoint: str = "ports", *, remote_app_name: str = _VALIDATOR, **kwargs: object
+) -> testing.Relation:
+    """Provider side: the validator at the other end of an Anbox service charm's `anbox_ports` endpoint.
+
+    The validator writes nothing but Juju's own keys (interfaces/anbox_ports/v1/README.md). Read
+    back what the charm under test published with `published(state_out, relation)`.
+    """
+    from ops import testing
+
+    return testing.Relation(
+        endpoint,
+        interface="anbox_ports",
+        remote_app_name=remote_app_name,
+        remote_units_data={0: juju_unit_keys(0)},
+        **kwargs,  # pyright: ignore[reportArgumentType]
+    )
+
+
+def provider_relation(
+    service: str,
+    units: Mapping[int, str] | None = None,
+    *,
+    app: str | None = None,
+    endpoint: str = "ports",
+    profile: Profile = "charmed",
+    config: Mapping[str, object] | None = None,
+    claims: Iterable[PublishedClaim] | None = None,
+    held: bool | None = True,
+    model: str = TEST_MODEL_UUID,
+    **kwargs: object,
+) -> testing.Relation:
+    """Requirer side: an application of Anbox service units, each publishing as ServicePorts would.
+
+    `units` maps each unit number to its machine (`{0: "1", 1: "1/lxd/0"}`; default `{0: "0"}`).
+    The claims are the service's catalog rows moved by `config`, on the `public`/`internal`
+    endpoints, each `held` (None: unsaid, as a pre-0.2 provider); give `claims` to publish others.
+    """
+    from ops import testing
+
+    if claims is None:
+        wanted = desired_claims(service, profile, config=config)
+        claims = [claim.published(held) for claim in wanted]
+    published_claims = tuple(claims)
+    machines = {0: "0"} if units is None else units
+    data = {
+        n: {**juju_unit_keys(n), **encode_provider(service, profile, model, machine, published_claims)}
+        for n, machine in machines.items()
+    }
+    return testing.Relation(
+        endpoint,
+        interface="anbox_ports",
+        remote_app_name=app or service,
+        remote_units_data=data,
+        **kwargs,  # pyright: ignore[reportArgumentType]
+    )
+
+
+def published(state: testing.State, relation: testing.Relation, *, unit: str = "unit/0") -> DecodedUnit:
+    """What the charm under test published on `relation`, read by the validator's own decoder.
+
+    Raises AssertionError with the validator's one-line complaint when it would refuse the data.
+    """
+    databag = state.get_relation(relation.id).local_unit_data
+    result = decode_unit(unit, databag, app=unit.partition("/")[0])
+    if not isinstance(result, DecodedUnit):
+        raise AssertionError(f"the validator would refuse this unit's anbox_ports data: {result}")
+    return result
+
+
+def validator_report(
+    state: testing.State,
+    *relations: testing.Relation,
+    unit: str = "unit/0",
+    juju: JujuVersion = "3",
+    profile: Profile = "charmed",
+) -> Report:
+    """What the validator would report about every unit these relations carry.
+
+    From each relation: the charm under test's own publication in `state` (as `unit`), and every
+    remote unit that published (`provider_relation` neighbours, in `state` or not). Units are placed
+    by the machine and model they publish; the State's model is the validator's own.
+    """
+    units: list[RelatedUnit] = []
+    in_state = {relation.id for relation in state.relations}
+    for given in relations:
+        relation = state.get_relation(given.id) if given.id in in_state else given
+        if any(key in relation.local_unit_data for key in KEYS):
+            units.append((unit, unit.partition("/")[0], dict(relation.local_unit_data)))
+        app = getattr(relation, "remote_app_name", "")
+        for n, data in sorted(getattr(relation, "remote_units_data", {}).items()):
+            if any(key in data for key in KEYS):
+                units.append((f"{app}/{n}", app, dict(data)))
+    deployment = deployment_from_units(
+        units, input="relation ports", profile=profile, local_model=state.model.uuid
+    )
+    return check(deployment, juju=juju)

@@ -43,8 +43,11 @@ def deployment_json(deployment: Deployment) -> dict[str, Any]:
             {
                 "port": str(claim.port),
                 "endpoint": claim.endpoint,
-                "source": claim.origin,
+                # As the unit published it (default, extra, option:<name>); the model's own origin
+                # ("relation") otherwise.
+                "source": claim.source or claim.origin,
                 "option": claim.option,
+                "held": claim.held,
             }
         )
     hosts: dict[str, list[dict[str, Any]]] = {}

@@ -24,6 +24,7 @@ def deployment_from_units(
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
     file: str | None = None,
+    local_model: str | None = None,
 ) -> Deployment:
     """The Deployment the related units' databags describe.
 
@@ -37,11 +38,13 @@ def deployment_from_units(
     Host.model is the shortest prefix (8 characters at least) of the model uuid that tells the
     deployment's models apart: unique within the deployment by construction, readable in a status
     line, and still the uuid's own characters, so an operator can match it against `juju models --uuid`.
+    `local_model` is the reader's own model uuid (the validator's): its hosts are named as that
+    model's `juju status` names them (`machine 0`), and only other models are named.
     """
     catalog = catalog if catalog is not None else Catalog.builtin()
     location = Location(file) if file else None
     decoded, problems = _decode_all(units, location)
-    labels = model_labels(u.model for u in decoded)
+    labels = model_labels((u.model for u in decoded), local=local_model)
     applications: dict[str, Application] = {}
     unit_list: list[Unit] = []
     claims: list[Claim] = []
@@ -78,6 +81,8 @@ def deployment_from_units(
                     option=pc.option,
                     row=_row(catalog, du.service, pc, profile),
                     location=location,
+                    source=pc.origin,
+                    held=pc.held,
                 )
             )
     return Deployment(
@@ -113,13 +118,14 @@ def _decode_all(
     return decoded, problems
 
 
-def model_labels(models: Iterable[str]) -> dict[str, str]:
+def model_labels(models: Iterable[str], *, local: str | None = None) -> dict[str, str]:
     """Each model uuid's shortest prefix, 8 characters at least, that no other uuid here shares.
 
-    With a single model there is nothing to tell apart: the label is empty, so hosts read as Juju
-    shows them in that model's status ("machine 0").
+    The reader's own model (`local`) is not named: its hosts read as that model's `juju status`
+    shows them ("machine 0"). Without one, a single model is not named either, as there is nothing
+    to tell apart.
     """
-    uuids = sorted(set(models))
+    uuids = sorted(set(models) | ({local} if local else set()))
     if len(uuids) == 1:
         return {uuids[0]: ""}
     labels: dict[str, str] = {}
@@ -131,12 +137,16 @@ def model_labels(models: Iterable[str]) -> dict[str, str]:
                     (n for n, (a, b) in enumerate(zip(uuid, other, strict=False)) if a != b), len(uuid)
                 )
                 length = max(length, common + 1)
-        labels[uuid] = uuid[:length]
+        labels[uuid] = "" if uuid == local else uuid[:length]
     return labels
 
 
 def _row(catalog: Catalog, service: str, claim: PublishedClaim, profile: Profile) -> CatalogRow | None:
-    """The catalog row a claim realises: the row its option moves, or the row whose default it is."""
+    """The catalog row a claim realises: the row it was moved from, its option's row, or its default's."""
+    if claim.moved_from is not None:
+        row = catalog.row_for(service, claim.moved_from, profile)
+        if row is not None:
+            return row
     option = claim.option
     if option is not None:
         for row in catalog.for_charm(service, profile):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ops
 
-from anbox_cloud_ports.charm import MissingEndpointError, ServicePorts
+from anbox_cloud_ports.charm import DeclarationError, MissingEndpointError, ServicePorts
 from anbox_cloud_ports.charm.opener import profile_of
 
 
@@ -29,7 +29,10 @@ class PortsExampleCharm(ops.CharmBase):
             )
         except MissingEndpointError:
             raise  # a packaging mistake: fail loudly
-        except ValueError as err:  # an unknown service or profile: here, an operator's choice
+        except (
+            DeclarationError,
+            ValueError,
+        ) as err:  # an unknown service or profile: here, an operator's choice
             self._problem = str(err)
         for event in (
             self.on.install,

@@ -295,9 +295,21 @@ class Machine:
                     mine.setdefault(other, []).append(pr)
 
     def opened(self, unit: str) -> dict[Range, set[str]]:
-        """OpenedUnitPortRanges (Juju 3.x: the committed state, not this hook's pending requests)."""
+        """OpenedUnitPortRanges: the committed ranges, plus this hook's pending opens, minus its pending
+        closes (MergePendingOpenPortRanges / MergePendingClosePortRanges: an exact (endpoint, range)
+        match only, so a wildcard range closed on one endpoint still shows `*` until the commit)."""
+        view = {ep: list(ranges) for ep, ranges in self.units.get(unit, {}).items()}
+        opens, closes = self.pending(unit)
+        for endpoint, ranges in opens.items():
+            for pr in ranges:
+                if pr not in view.setdefault(endpoint, []):
+                    view[endpoint].append(pr)
+        for endpoint, ranges in closes.items():
+            for pr in ranges:
+                if pr in view.get(endpoint, []):
+                    view[endpoint].remove(pr)
         by_range: dict[Range, set[str]] = {}
-        for endpoint, ranges in self.units.get(unit, {}).items():
+        for endpoint, ranges in view.items():
             for pr in ranges:
                 by_range.setdefault(pr, set()).add(endpoint)
         return by_range

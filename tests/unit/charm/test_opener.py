@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator, Sequence
+from typing import Any
 
 import ops
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ops import testing
 
 from anbox_cloud_ports.catalog import PROFILES, Catalog, Profile
-from anbox_cloud_ports.charm import MissingEndpointError, PortClaim, ServicePorts, desired_claims
+from anbox_cloud_ports.charm import (
+    DeclarationError,
+    MissingEndpointError,
+    PortClaim,
+    ServicePorts,
+    desired_claims,
+)
 from anbox_cloud_ports.charm.hooktools import (
     EndpointNameError,
     HookToolOutputError,
@@ -23,7 +32,7 @@ from anbox_cloud_ports.charm.hooktools import (
     validate_endpoint,
 )
 from anbox_cloud_ports.charm.opener import PortChange, plan_changes, use_hook_tools
-from anbox_cloud_ports.charm.testing import FakeHookTools, FakeMachine, fake_hook_tools
+from anbox_cloud_ports.charm.testing import FakeHookTools, FakeMachine, expected_claims, fake_hook_tools
 from anbox_cloud_ports.ports import PortRange
 from tests.example_charm.src.charm import PortsExampleCharm
 
@@ -163,29 +172,47 @@ def test_ports_nobody_wants_are_closed_and_wanted_ones_kept(ctx) -> None:
     assert tools.opened == catalog_expectation("coturn")
 
 
-def test_a_range_open_on_all_endpoints_is_narrowed_without_a_gap(ctx) -> None:
+def test_a_catalog_range_open_on_all_endpoints_is_narrowed_without_a_gap(ctx) -> None:
     # An older revision opened 5349/tcp without --endpoints: a wildcard port leaks through any
     # expose rule (docs/juju-facts.md#expose). Closing it on the other endpoints (internal, and the charm's
     # `ports` relation endpoint) keeps it open on public.
-    with fake_hook_tools(opened=["5349/tcp", "80/tcp"]) as tools:
+    with fake_hook_tools(opened=["5349/tcp"]) as tools:
         ctx.run(ctx.on.install(), _state("coturn"))
-    assert tools.calls[:3] == [
-        READ,
-        ["close-port", "80/tcp"],
-        ["close-port", "--endpoints", "internal,ports", "5349/tcp"],
-    ]
+    assert tools.calls[:2] == [READ, ["close-port", "--endpoints", "internal,ports", "5349/tcp"]]
     assert (P("5349/tcp"), "public") in tools.opened
     assert tools.opened == catalog_expectation("coturn")
 
 
-def test_a_wildcard_range_every_endpoint_wants_is_left_alone(ctx) -> None:
+def test_a_port_open_on_all_endpoints_that_it_does_not_claim_is_left_alone_and_warned_once(
+    ctx, caplog: pytest.LogCaptureFixture
+) -> None:
+    # ServicePorts never opens on all endpoints, so 80/tcp there was opened by something else.
+    ports = testing.Relation("ports", remote_app_name="anbox-cloud-ports")
+    with fake_hook_tools(opened=["80/tcp"]) as tools:
+        out = ctx.run(ctx.on.install(), testing.State(relations=[ports], config={"service": "coturn"}))
+        assert all(argv[-1] != "80/tcp" for argv in tools.calls)
+        assert out.unit_status == testing.ActiveStatus()
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert len(warnings) == 1
+        assert "80/tcp is open on all endpoints, but ServicePorts did not open it" in warnings[0]
+        assert "extra=[PortRange.parse('80/tcp')]" in warnings[0]
+        caplog.clear()
+        out = ctx.run(ctx.on.update_status(), out)
+        assert [r for r in caplog.records if r.levelname == "WARNING"] == []  # once
+    assert (P("80/tcp"), "") in tools.opened
+    # The validator still sees it: the unit holds it.
+    published = json.loads(out.get_relation(ports.id).local_unit_data["claims"])
+    assert {"endpoint": "", "exposed": False, "port": "80/tcp", "source": "extra", "held": True} in published
+
+
+def test_a_wildcard_range_every_endpoint_wants_is_left_alone() -> None:
     # 8443/tcp wanted on every endpoint the charm declares (public, internal, and its `ports`
     # relation): the wildcard entry already says exactly that, and replacing it would cost a hook
     # without the port (see plan_changes).
     extra = [(P("8443/tcp"), "public"), (P("8443/tcp"), "ports")]
-    with fake_hook_tools(opened=["8443/tcp"]) as tools, ctx(ctx.on.install(), _state("ams-lxd")) as manager:
-        ports = _rebuild(manager.charm, "ams-lxd", extra=extra, tools=tools)
-        ports.reconcile()
+    ctx = testing.Context(charm_with("ams-lxd", extra=extra), meta=META)
+    with fake_hook_tools(opened=["8443/tcp"]) as tools:
+        ctx.run(ctx.on.install(), testing.State())
     assert all(argv[-1] != "8443/tcp" for argv in tools.calls)
     assert (P("8443/tcp"), "") in tools.opened
 
@@ -207,9 +234,20 @@ def test_a_conflict_blocks_naming_the_other_unit_and_port_and_the_rest_opens(ctx
     with fake_hook_tools(machine=machine) as tools:
         out = ctx.run(ctx.on.install(), _state("coturn"))
     assert out.unit_status == testing.BlockedStatus(
-        "cannot open 50000-51000/udp: turn-b/0 holds 50000-50010/udp on this machine"
+        "cannot open 50000-51000/udp: turn-b/0 holds 50000-50010/udp on this machine; "
+        "move one of the units to another machine"
     )
     assert tools.opened == catalog_expectation("coturn") - {(P("50000-51000/udp"), "public")}
+
+
+def test_a_conflict_on_a_port_an_option_moves_names_that_option(ctx) -> None:
+    machine = FakeMachine()
+    machine.hold("other/0", "4222/tcp", "internal")
+    with fake_hook_tools(machine=machine):
+        out = ctx.run(ctx.on.install(), _state("nats"))
+    assert out.unit_status == testing.BlockedStatus(
+        "cannot open 4222/tcp: other/0 holds 4222/tcp on this machine; set client-port to a free port or move a unit"
+    )
 
 
 def test_several_conflicts_are_counted(ctx) -> None:
@@ -220,7 +258,7 @@ def test_several_conflicts_are_counted(ctx) -> None:
         out = ctx.run(ctx.on.install(), _state("coturn"))
     assert isinstance(out.unit_status, testing.BlockedStatus)
     assert out.unit_status.message.startswith("cannot open 5349/tcp: turn-b/0 holds 5349/tcp")
-    assert "+1 more port conflicts" in out.unit_status.message
+    assert out.unit_status.message.endswith("(and 1 more conflict, see juju debug-log)")
 
 
 @pytest.mark.parametrize(
@@ -279,6 +317,11 @@ def test_reconcile_twice_in_one_hook_reads_once(ctx, tools) -> None:
 
 # -- construction errors --------------------------------------------------------------------------
 
+META = {
+    "name": "svc",
+    "extra-bindings": {"public": None, "internal": None},
+    "provides": {"ports": {"interface": "anbox_ports"}},
+}
 _CONFIG = {
     "options": {
         "service": {"type": "string", "default": "coturn"},
@@ -289,14 +332,27 @@ _CONFIG = {
 }
 
 
-def _rebuild(charm: ops.CharmBase, service: str, **kwargs) -> ServicePorts:
-    """A ServicePorts on a charm whose own one is discarded (ops tracks one object per handle)."""
-    own = getattr(charm, "ports", None)
-    if isinstance(own, ServicePorts):
-        charm.framework._forget(own)  # pyright: ignore[reportArgumentType]
-    ports = ServicePorts(charm, service, **kwargs)
-    charm.ports = ports  # type: ignore[attr-defined]  # the charm's handlers use it from now on
-    return ports
+def charm_with(service: str, **kwargs: object) -> type[ops.CharmBase]:
+    """A charm whose only code is `ServicePorts(self, service, **kwargs)`."""
+
+    class _Charm(ops.CharmBase):
+        def __init__(self, framework: ops.Framework):
+            super().__init__(framework)
+            self.ports = ServicePorts(self, service, **kwargs)  # type: ignore[arg-type]
+
+    return _Charm
+
+
+def _declaration_error(
+    charm: type[ops.CharmBase], meta: dict[str, Any] | None = None, config: dict[str, Any] | None = None
+) -> str:
+    ctx = testing.Context(charm, meta=meta or META, config=config)
+    with fake_hook_tools(), pytest.raises(testing.errors.UncaughtCharmError) as info:
+        ctx.run(ctx.on.install(), testing.State())
+    error = info.value.__cause__
+    assert isinstance(error, DeclarationError)
+    assert not isinstance(error, ValueError)  # never mistaken for an operator's bad config
+    return str(error)
 
 
 def test_missing_endpoints_fail_at_construction_with_the_lines_to_add(tools) -> None:
@@ -323,13 +379,16 @@ def test_a_relation_endpoint_of_any_role_will_do(tools) -> None:
 
 def test_unknown_service_lists_the_known_ones() -> None:
     with pytest.raises(
-        ValueError, match="unknown charmed service 'turnserver': the catalog knows ams, "
+        DeclarationError, match="unknown charmed service 'turnserver': the catalog knows ams, "
     ) as info:
         desired_claims("turnserver")
     assert "coturn" in str(info.value)
+    message = _declaration_error(charm_with("turnserver"))
+    assert message.startswith("unknown charmed service 'turnserver'")
 
 
 def test_the_example_charm_blocks_on_an_unknown_service(ctx, tools) -> None:
+    # The example charm takes its service from config, an operator's choice, so it blocks.
     out = ctx.run(ctx.on.install(), _state("turnserver"))
     assert isinstance(out.unit_status, testing.BlockedStatus)
     assert "unknown charmed service 'turnserver'" in out.unit_status.message
@@ -337,26 +396,65 @@ def test_the_example_charm_blocks_on_an_unknown_service(ctx, tools) -> None:
 
 
 @pytest.mark.parametrize("endpoint", ["x 80", "--endpoints", "a,", "a,b", "", "Public", "a--b", "pub lic"])
-def test_endpoint_names_are_validated_before_any_hook_tool(endpoint: str, ctx, tools) -> None:
-    with ctx(ctx.on.install(), _state("coturn")) as manager:
-        with pytest.raises(EndpointNameError):
-            _rebuild(manager.charm, "coturn", public_endpoint=endpoint)
-        with pytest.raises(EndpointNameError):
-            _rebuild(manager.charm, "coturn", extra=[(P("9000/tcp"), endpoint)])
+def test_endpoint_names_are_validated_before_any_hook_tool(endpoint: str) -> None:
+    for charm in (
+        charm_with("coturn", public_endpoint=endpoint),
+        charm_with("coturn", extra=[(P("9000/tcp"), endpoint)]),
+    ):
+        with fake_hook_tools() as tools:
+            assert "invalid endpoint name" in _declaration_error(charm)
+        assert tools.calls == []
     with pytest.raises(EndpointNameError):
         validate_endpoint(endpoint)
-    # Only the charm's own reconcile reached the tools, with its own endpoint.
-    assert {argv[2] for argv in tools.calls_to("open-port")} == {"public"}
 
 
-def test_an_extra_port_overlapping_a_catalog_port_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match=r"10500/tcp \(extra port\) overlaps 10000-11000/tcp"):
-        desired_claims("ams-lxd", extra=[P("10500/tcp")])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            [P("10500/tcp")],
+            r"10500/tcp \(extra port\) overlaps 10000-11000/tcp \(LXD Instance service ports\)",
+        ),
+        (
+            [P("9000-9100/tcp"), P("9050/tcp")],
+            r"9050/tcp \(extra port\) overlaps 9000-9100/tcp \(extra port\)",
+        ),
+    ],
+)
+def test_overlapping_extra_ports_are_a_clear_programming_error(extra, message: str) -> None:
+    with pytest.raises(DeclarationError, match=message):
+        desired_claims("ams-lxd", extra=extra)
+    assert "give extra= ports that no catalog row of this service claims" in _declaration_error(
+        charm_with("ams-lxd", extra=extra)
+    )
 
 
-def test_only_one_service_ports_per_charm(ctx, tools) -> None:
-    with ctx(ctx.on.install(), _state("coturn")) as manager, pytest.raises(RuntimeError, match="only one"):
-        ServicePorts(manager.charm, "nats")
+def test_extra_ports_must_be_port_ranges() -> None:
+    assert "is not a PortRange or (PortRange, endpoint)" in _declaration_error(
+        charm_with("coturn", extra=["80/tcp"])
+    )
+
+
+def test_an_extra_port_an_operator_moves_a_catalog_port_onto_blocks() -> None:
+    # The extra range is fine at the defaults; `port=9641` moves AMS into it: the operator's doing.
+    meta_config = {"options": {"port": {"type": "int", "default": 8444}}}
+    ctx = testing.Context(charm_with("ams", extra=[P("9640-9650/tcp")]), meta=META, config=meta_config)
+    with fake_hook_tools() as tools:
+        out = ctx.run(ctx.on.config_changed(), testing.State(config={"port": 9641}))
+    assert out.unit_status == testing.BlockedStatus(
+        "Invalid config: port=9641: overlaps 9640-9650/tcp (extra port)"
+    )
+    assert tools.calls == []
+
+
+def test_only_one_service_ports_per_charm() -> None:
+    class Two(ops.CharmBase):
+        def __init__(self, framework: ops.Framework):
+            super().__init__(framework)
+            self.ports = ServicePorts(self, "coturn")
+            self.more = ServicePorts(self, "nats")
+
+    assert "only one ServicePorts per charm" in _declaration_error(Two)
 
 
 # -- claims, the record the relation publishes ----------------------------------------------------
@@ -401,10 +499,12 @@ def test_claims_raise_while_config_is_invalid(ctx, tools) -> None:
             _ = ports.claims
 
 
-def test_config_overrides_can_be_ignored(ctx, tools) -> None:
-    with ctx(ctx.on.install(), _state("ams", port=9444)) as manager:
-        ports = _rebuild(manager.charm, "ams", config_overrides=False, tools=tools)
-        assert {c.port for c in ports.claims} == {P("8444/tcp"), P("20002/tcp")}
+def test_config_overrides_can_be_ignored() -> None:
+    config = {"options": {"port": {"type": "int", "default": 8444}}}
+    ctx = testing.Context(charm_with("ams", config_overrides=False), meta=META, config=config)
+    with fake_hook_tools() as tools, ctx(ctx.on.install(), testing.State(config={"port": 9444})) as manager:
+        assert {c.port for c in manager.charm.ports.claims} == {P("8444/tcp"), P("20002/tcp")}  # type: ignore[attr-defined]
+    assert tools.opened == expected_claims("ams")
 
 
 # -- the planner, against the fake's rules --------------------------------------------------------
@@ -588,3 +688,145 @@ def test_argv_is_built_only_from_a_range_and_checked_names() -> None:
         port_argv("open-port", "80/tcp --endpoints x", ())  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         port_argv("open-port", P("80/tcp"), "public")
+
+
+# -- attribution at Juju's defaults ---------------------------------------------------------------
+
+# ams's own config.yaml defaults (docs/juju-facts.md#charm-options): Juju hands the charm every one.
+AMS_CONFIG = {
+    "options": {
+        "port": {"type": "int", "default": 8444},
+        "prometheus_target_port": {"type": "int", "default": 20002},
+        "port_range": {"type": "string", "default": "10000-11000"},
+    }
+}
+
+
+def _ams(config: dict[str, Any]) -> testing.State:
+    ctx = testing.Context(charm_with("ams", relation_name="ports"), meta=META, config=AMS_CONFIG)
+    relation = testing.Relation("ports", remote_app_name="anbox-cloud-ports")
+    with fake_hook_tools():
+        out = ctx.run(ctx.on.config_changed(), testing.State(relations=[relation], config=config))
+    return out
+
+
+def test_at_jujus_defaults_every_claim_is_published_as_default() -> None:
+    out = _ams({})
+    claims = json.loads(next(iter(out.relations)).local_unit_data["claims"])
+    assert [(c["port"], c["source"]) for c in claims] == [("8444/tcp", "default"), ("20002/tcp", "default")]
+
+
+def test_moving_one_option_onto_another_port_blames_the_option_moved() -> None:
+    # Juju passes prometheus_target_port=20002 too; the operator changed `port`.
+    out = _ams({"port": 20002})
+    assert out.unit_status == testing.BlockedStatus(
+        "Invalid config: port=20002: overlaps 20002/tcp (AMS HTTPS Prometheus endpoint)"
+    )
+
+
+# -- status: automatic by default, the charm's when it asks --------------------------------------
+
+
+class _OwnStatus(ops.CharmBase):
+    """Combines the library's status with its own, as the README shows."""
+
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        self.ports = ServicePorts(self, "coturn", auto_status=False)
+        framework.observe(self.on.collect_unit_status, self._on_collect_unit_status)
+
+    def _on_collect_unit_status(self, event: ops.CollectStatusEvent) -> None:
+        event.add_status(self.ports.status())
+        if not self.config.get("realm"):
+            event.add_status(ops.BlockedStatus("no realm: juju config coturn realm=<domain>"))
+
+
+_OWN_CONFIG = {"options": {"realm": {"type": "string"}}}
+
+
+def test_with_auto_status_off_the_library_adds_nothing_itself() -> None:
+    ctx = testing.Context(charm_with("coturn", auto_status=False), meta=META)
+    machine = FakeMachine()
+    machine.hold("other/0", "5349/tcp")
+    with fake_hook_tools(machine=machine):
+        out = ctx.run(ctx.on.install(), testing.State(unit_status=testing.MaintenanceStatus("installing")))
+    assert out.unit_status == testing.MaintenanceStatus("installing")
+
+
+def test_auto_status_never_overrides_a_status_the_charm_set_with_an_active_one() -> None:
+    ctx = testing.Context(charm_with("coturn"), meta=META)
+    with fake_hook_tools():
+        out = ctx.run(ctx.on.install(), testing.State(unit_status=testing.MaintenanceStatus("installing")))
+    assert out.unit_status == testing.MaintenanceStatus("installing")
+
+
+@pytest.mark.parametrize(
+    ("realm", "neighbour", "expected"),
+    [
+        ("anbox.example", None, testing.ActiveStatus("")),
+        (None, None, testing.BlockedStatus("no realm: juju config coturn realm=<domain>")),
+        (
+            None,
+            "5349/tcp",
+            testing.BlockedStatus(
+                "cannot open 5349/tcp: other/0 holds 5349/tcp on this machine; move one of the units to another machine"
+            ),
+        ),
+    ],
+)
+def test_the_charm_combines_the_librarys_status_with_its_own(
+    realm: str | None, neighbour: str | None, expected: ops.StatusBase
+) -> None:
+    ctx = testing.Context(_OwnStatus, meta=META, config=_OWN_CONFIG)
+    machine = FakeMachine()
+    if neighbour:
+        machine.hold("other/0", neighbour)
+    config = {"realm": realm} if realm else {}
+    with fake_hook_tools(machine=machine):
+        out = ctx.run(ctx.on.config_changed(), testing.State(config=config))
+    assert out.unit_status == expected
+
+
+# -- ops' load_config(errors="blocked") ends the hook: the ports were reconciled already -----------
+
+
+class _LoadsConfig(ops.CharmBase):
+    def __init__(self, framework: ops.Framework):
+        super().__init__(framework)
+        self.ports = ServicePorts(self, "coturn")
+        framework.observe(self.on.config_changed, self._on_config_changed)
+
+    def _on_config_changed(self, _: ops.ConfigChangedEvent) -> None:
+        self.load_config(_RealmConfig, errors="blocked")  # sys.exit(0) on a bad realm
+
+
+class _RealmConfig(pydantic.BaseModel):
+    realm: str
+
+    @pydantic.field_validator("realm")
+    @classmethod
+    def _no_spaces(cls, value: str) -> str:
+        if " " in value:
+            raise ValueError("must not contain spaces")
+        return value
+
+
+def test_load_config_blocked_does_not_skip_the_reconcile() -> None:
+    ctx = testing.Context(_LoadsConfig, meta=META, config=_OWN_CONFIG)
+    with fake_hook_tools() as tools:
+        out = ctx.run(ctx.on.config_changed(), testing.State(config={"realm": "a b"}))
+    assert isinstance(out.unit_status, testing.BlockedStatus)
+    assert out.unit_status.message.startswith("Invalid config:")
+    assert tools.opened == expected_claims("coturn")
+
+
+def test_collect_metrics_runs_no_hook_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # collect-metrics has no port hook tools (a restricted context; ops.testing cannot emit it), so
+    # construction must not call them there: checked on the predicate ServicePorts asks.
+    from anbox_cloud_ports.charm.opener import _restricted_context
+
+    monkeypatch.setenv("JUJU_DISPATCH_PATH", "hooks/collect-metrics")
+    assert _restricted_context()
+    for path in ("hooks/update-status", "actions/check", ""):
+        monkeypatch.setenv("JUJU_DISPATCH_PATH", path)
+        assert not _restricted_context()

@@ -1,4 +1,4 @@
-"""Configured InterfaceTesters for each role (interfaces/anbox_ports/v1/interface.yaml `test_setup`).
+"""Configured InterfaceTesters for each role, for interfaces/anbox_ports/v1/interface_tests.
 
 A spec runner (charm-relation-interfaces' or this repository's tests/unit/test_interface_tester.py)
 asks for these fixtures by name; the configuration lives in plain functions so that the local
