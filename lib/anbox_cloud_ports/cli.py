@@ -2,7 +2,9 @@
 
 Exit status is a contract CI relies on (as ruff's and kube-linter's): 0 no error finding, 1 at least
 one error finding, 2 the input or the arguments cannot be used. Exit 2 prints exactly one line on
-stderr; nothing but the requested document is ever printed on stdout.
+stderr, escaped by `text.for_terminal` (it quotes file names, arguments and input values, any of
+which may hold a newline or an escape sequence); nothing but the requested document is ever printed
+on stdout.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .errors import AnboxPortsError, InputError
 from .findings import JUJU_VERSIONS
 from .firewall import FORMATS as FIREWALL_FORMATS
 from .render import FORMATS, RenderOptions, render
+from .text import for_terminal
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -30,10 +33,13 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input."""
+    """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input.
+
+    argparse quotes some arguments with repr() but joins unrecognised ones raw, so the line is escaped.
+    """
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_UNUSABLE, for_terminal(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -236,17 +242,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         return command[args.command](args, stdout)
     except AnboxPortsError as error:
-        stderr.write(f"anbox-ports {args.command}: {error}\n")
+        stderr.write(for_terminal(f"anbox-ports {args.command}: {error}") + "\n")
         return EXIT_UNUSABLE
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
         if os.environ.get("ANBOX_PORTS_DEBUG"):
             raise
-        stderr.write(
+        line = (
             f"anbox-ports {args.command}: internal error, please report it: {type(error).__name__}: {error}"
-            " (set ANBOX_PORTS_DEBUG=1 for the traceback)\n"
+            " (set ANBOX_PORTS_DEBUG=1 for the traceback)"
         )
+        stderr.write(for_terminal(line) + "\n")
         return EXIT_UNUSABLE
 
 
