@@ -118,7 +118,12 @@ def _add_firewall(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="append",
         default=[],
         metavar="CIDR",
-        help="admit internal ports from this network",
+        help="admit internal ports from this network (private ranges only, unless --allow-public-internal)",
+    )
+    firewall.add_argument(
+        "--allow-public-internal",
+        action="store_true",
+        help="accept an --internal network that holds public addresses (never one covering every address)",
     )
 
 
@@ -225,7 +230,13 @@ def _firewall(args: argparse.Namespace, out: TextIO) -> int:
     from .firewall import firewall_rules
 
     out.write(
-        firewall_rules(args.profile, args.format, services=args.service or None, internal=args.internal)
+        firewall_rules(
+            args.profile,
+            args.format,
+            services=args.service or None,
+            internal=args.internal,
+            allow_public=args.allow_public_internal,
+        )
     )
     return EXIT_OK
 
