@@ -17,6 +17,7 @@ from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..gcpause import gc_paused
 from ..model import Deployment
+from ..names import validate_names
 from . import detect, yamlload
 from .bundle import parse_placement
 from .detect import BUNDLE, STATUS, Kind, register
@@ -81,7 +82,11 @@ def _load(
     *,
     expect: Kind | None,
 ) -> Deployment:
-    """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout."""
+    """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout.
+
+    The Deployment's names are checked against Juju's grammar before it is returned, so nothing a
+    document source read is judged or printed when Juju itself could not have written it.
+    """
     with gc_paused():
         parsed = yamlload.load(text, input)
         if expect is not None and parsed.documents:
@@ -90,7 +95,11 @@ def _load(
                 if expect is STATUS and found is BUNDLE:
                     raise InputError(input, "not a juju status document: it has no model: section")
                 raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
-        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
+        deployment = detect.read(
+            parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect
+        )
+        validate_names(deployment)
+        return deployment
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:
