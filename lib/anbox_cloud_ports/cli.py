@@ -157,7 +157,7 @@ def _catalog(paths: Sequence[str]) -> Catalog:
 
         for path in paths:
             data, name = read_input(path)
-            catalog = catalog.extend(load_catalog_rows(data, input=name))
+            catalog = catalog.extend(load_catalog_rows(data, input=name, base=catalog))
     return catalog
 
 

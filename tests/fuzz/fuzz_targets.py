@@ -960,6 +960,31 @@ def _merge_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _flow_list(n: int) -> str:
+    return "[" + ",".join(["1"] * n) + "]\n"
+
+
+def _catalog_bomb() -> str:
+    """131,070 ranges for one charm (every TCP and UDP port), in services of the allowed 200 ports."""
+    ports = [f"{p}/tcp" for p in range(1, 65536)] + [f"{p}/udp" for p in range(1, 65536)]
+    lines = ["services:"]
+    for i in range(0, len(ports), 200):
+        lines += [f"  - service: s{i}", "    charms: [ams]", f"    ports: {json.dumps(ports[i : i + 200])}"]
+    return "\n".join(lines) + "\n"
+
+
+def _load_catalog(text: Any) -> object:
+    return load_catalog_rows(text, input="catalog.yaml")
+
+
+def _bundle_with_catalog(text: Any) -> object:
+    ports = json.dumps([f"{p}/tcp" for p in range(20000, 20010)])
+    rows = load_catalog_rows(
+        f"services:\n  - service: ten\n    charms: [ams]\n    ports: {ports}\n", input="c.yaml"
+    )
+    return load(text, input="bundle.yaml", catalog=CATALOG.extend(rows))
+
+
 BOMBS: tuple[Bomb, ...] = (
     Bomb("billion laughs (9 levels of 9 aliases)", _laughs, "alias"),
     Bomb(
@@ -993,6 +1018,18 @@ BOMBS: tuple[Bomb, ...] = (
     Bomb("!!python/object tag", lambda: "a: !!python/object/apply:os.system ['true']\n", "tag"),
     Bomb("invalid UTF-8", lambda: b"applications:\n  \xff\xfe\xfa: {}\n", "UTF-8"),
     Bomb("NUL byte", lambda: "applications:\n  ams: {charm: \x00}\n", "YAML"),
+    Bomb("4 MB flow list of 2 million scalars", lambda: _flow_list(2_000_000), "YAML nodes"),
+    Bomb("31 MB flow list of 15.5 million scalars", lambda: _flow_list(15_500_000), "YAML nodes"),
+    Bomb(
+        "4 MB JSON of a million values", lambda: '{"a": [' + ",".join(["1"] * 1_000_000) + "]}", "JSON values"
+    ),
+    Bomb("2 MB catalog: 131,070 ranges for one charm", _catalog_bomb, "ports and ranges", _load_catalog),
+    Bomb(
+        "100,000 units holding 12 catalog ports each",
+        lambda: "applications:\n  ams:\n    charm: ams\n    num_units: 100000\n",
+        "catalog ports",
+        _bundle_with_catalog,
+    ),
     Bomb(
         "50 000 machines, the last one wrong",
         lambda: "machines:\n" + "".join(f"  {i}: {{}}\n" for i in range(50_000)) + "  x: 1\n",
