@@ -56,9 +56,9 @@ HOSTILE: tuple[str, ...] = (
 """Strings from input that must come out of every renderer inert."""
 
 
-def raw_controls(text: str) -> list[str]:
+def raw_controls(text: str, allowed: str = "\n") -> list[str]:
     """Characters of `text` a terminal could act on: anything not printable but the newline."""
-    return sorted({ch for ch in text if ch != "\n" and not ch.isprintable()})
+    return sorted({ch for ch in text if ch not in allowed and not ch.isprintable()})
 
 
 @cache
