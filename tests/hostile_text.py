@@ -8,9 +8,14 @@ by markdown-it-py as CommonMark with GFM tables and linkify, and by cmark-gfm, G
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from typing import Any
+
+from anbox_cloud_ports.findings import Finding, Report, Summary
+from anbox_cloud_ports.model import Deployment, Host, Location
+from anbox_cloud_ports.ports import PortRange
 
 HOSTILE: tuple[str, ...] = (
     "\x1b[31mred",  # CSI: colour
@@ -99,4 +104,64 @@ def live_markdown(markdown: str) -> list[str]:
     found += [f"cmark-gfm <{tag}>" for tag in _TAG.findall(outside_code) if tag.lower() not in _ALLOWED_TAGS]
     if "@" in outside_code:
         found.append("cmark-gfm: @ outside a code span (a GitHub mention)")
+    return found
+
+
+def hostile_report(text: str) -> Report:
+    """An error and a warning whose message, fix, units, hosts, location and input all hold `text`."""
+    findings = (
+        Finding(
+            rule="port-conflict",
+            severity="error",
+            message=f"ams/0 and {text} both need 8444/tcp",
+            hosts=(Host(text, text),),
+            units=("ams/0", text),
+            ports=(PortRange.parse("8444/tcp"),),
+            fix=f"move `{text}` elsewhere",
+            location=Location(text, 3),
+            views=("bind",),
+        ),
+        Finding(
+            rule="external-port-unexposed",
+            severity="warning",
+            message=f"evil is not exposed ({text} description)",
+            units=(text,),
+            location=Location(text),
+        ),
+    )
+    summary = Summary.of(findings, hosts=1, units=2)
+    deployment = Deployment(input=text, applications={}, units=(), claims=())
+    return Report(input=text, juju="3", findings=findings, summary=summary, deployment=deployment)
+
+
+def escaping_violations(text: str) -> list[str]:
+    """What any renderer does wrong with `text` in every field of a report; empty when all is inert.
+
+    Table and the status line: no raw control character, the verdict alone on the last line. JSON: the
+    text comes back exact. SARIF: no raw control character, no embedded link. Markdown: no raw control
+    character and nothing live (`live_markdown`).
+    """
+    from anbox_cloud_ports.render import render
+    from anbox_cloud_ports.render.status import status_line
+
+    report = hostile_report(text)
+    found: list[str] = []
+    table = render(report, "table")
+    lines = table.splitlines()
+    if raw_controls(table):
+        found.append(f"table: raw {raw_controls(table)}")
+    if not lines[-1].startswith("FAILED:") or any(line.startswith(("OK:", "FAILED:")) for line in lines[:-1]):
+        found.append("table: a verdict line other than the last")
+    line = status_line(report)[1]
+    if raw_controls(line, ""):
+        found.append(f"status: raw {raw_controls(line, '')}")
+    if json.loads(render(report, "json"))["input"] != text:
+        found.append("json: the input did not come back exact")
+    sarif = render(report, "sarif")
+    if raw_controls(sarif):
+        found.append(f"sarif: raw {raw_controls(sarif)}")
+    markdown = render(report, "markdown")
+    if raw_controls(markdown):
+        found.append(f"markdown: raw {raw_controls(markdown)}")
+    found += [f"markdown: {live}" for live in live_markdown(markdown)]
     return found

@@ -4,7 +4,8 @@ A target is one call that takes outside input (a port string, a bundle, a `juju 
 relation databag, charm config) with the exceptions its docstring promises. Any other exception is a
 bug: a traceback where a user should have had one line naming the problem. Sources run the whole
 `anbox-ports check` path (load, check under Juju 3 and 4, every renderer), so a crash anywhere behind a
-parser counts too.
+parser counts too. The renderers have a target of their own: hostile text in every field a finding can
+carry from input, and every format must stay inert (tests/hostile_text.py `escaping_violations`).
 
 The same targets serve three campaigns:
 - tests/unit/test_fuzz_quick.py: a few dozen derandomized hypothesis examples each, in the unit suite;
@@ -694,6 +695,22 @@ def call_appliance_claims(value: Any) -> None:
     )
 
 
+def call_renderers(value: Any) -> None:
+    """Every output format with `value` in every field a finding can carry from input: all inert."""
+    from tests.hostile_text import escaping_violations
+
+    violations = escaping_violations(value)
+    if violations:
+        raise AssertionError("; ".join(violations))
+
+
+def _hostile_text() -> st.SearchStrategy[str]:
+    from tests.hostile_text import HOSTILE
+
+    pieces = st.one_of(_sample(HOSTILE), st.text(st.characters(exclude_categories=()), max_size=12))
+    return st.lists(pieces, min_size=1, max_size=4).map("".join)
+
+
 def call_claim_arg(value: Any) -> None:
     appliance.parse_claim_arg(value)
 
@@ -883,6 +900,9 @@ def _targets() -> list[Target]:
                lambda: st.tuples(st.one_of(any_docs, texts("catalog", catalog_documents())), _sample(FORMATS),
                                  _sample(["3", "4", "5"]), _sample(["charmed", "appliance"])),
                lambda d: (d, "json", "3", "charmed"), lambda: _text_seeds("any")),
+        Target("render.* (escaping of input text)", call_renderers, (), _hostile_text,
+               lambda d: d.decode("utf-8", "surrogateescape"),
+               lambda: [b"ams` [x](https://evil.example) <img src=x>", b"hide\x1b[8m", b"a\nOK: 0 errors"]),
         Target("appliance.parse_claim_arg", call_claim_arg, (InputError, PortRangeError),
                lambda: st.one_of(st.text(max_size=30), st.tuples(_sample(PORT_TEXTS), st.text(max_size=10)).map("=".join)),
                _decode, lambda: [b"8444/tcp=my-service"]),

@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anbox_cloud_ports.render.markdown import render_markdown
-from tests.hostile_text import HOSTILE, live_markdown, raw_controls
-from tests.unit.render.hostile_reports import hostile_report
+from tests.hostile_text import HOSTILE, hostile_report, live_markdown, raw_controls
 
 
 def test_the_issue_s_application_name_is_shown_literally():

@@ -10,8 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anbox_cloud_ports.render.sarif import artifact_uri, render_sarif
-from tests.hostile_text import HOSTILE, raw_controls
-from tests.unit.render.hostile_reports import hostile_report
+from tests.hostile_text import HOSTILE, hostile_report, raw_controls
 
 
 def embedded_links(message: str) -> list[str]:

@@ -8,8 +8,7 @@ import pytest
 
 from anbox_cloud_ports.render.as_json import render_json
 from anbox_cloud_ports.render.status import status_line
-from tests.hostile_text import HOSTILE, raw_controls
-from tests.unit.render.hostile_reports import hostile_report
+from tests.hostile_text import HOSTILE, hostile_report, raw_controls
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))

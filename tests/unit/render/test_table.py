@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from anbox_cloud_ports.render.table import render_table
-from tests.hostile_text import HOSTILE, raw_controls
-from tests.unit.render.hostile_reports import hostile_report
+from tests.hostile_text import HOSTILE, hostile_report, raw_controls
 
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
