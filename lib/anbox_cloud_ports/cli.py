@@ -2,7 +2,9 @@
 
 Exit status is a contract CI relies on (as ruff's and kube-linter's): 0 no error finding, 1 at least
 one error finding, 2 the input or the arguments cannot be used. Exit 2 prints exactly one line on
-stderr; nothing but the requested document is ever printed on stdout.
+stderr, escaped by `text.for_terminal` (it quotes file names, arguments and input values, any of
+which may hold a newline or an escape sequence); nothing but the requested document is ever printed
+on stdout.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .errors import AnboxPortsError, InputError
 from .findings import JUJU_VERSIONS
 from .firewall import FORMATS as FIREWALL_FORMATS
 from .render import FORMATS, RenderOptions, render
+from .text import for_terminal
 
 if TYPE_CHECKING:
     from .model import Deployment
@@ -36,10 +39,13 @@ LIVE_TIMEOUT = 120.0
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input."""
+    """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input.
+
+    argparse quotes some arguments with repr() but joins unrecognised ones raw, so the line is escaped.
+    """
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_UNUSABLE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(EXIT_UNUSABLE, for_terminal(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -173,7 +179,12 @@ def _add_firewall(sub: argparse._SubParsersAction[_Parser]) -> None:
         action="append",
         default=[],
         metavar="CIDR",
-        help="admit internal ports from this network",
+        help="admit internal ports from this network (private ranges only, unless --allow-public-internal)",
+    )
+    firewall.add_argument(
+        "--allow-public-internal",
+        action="store_true",
+        help="accept an --internal network that holds public addresses (never one covering every address)",
     )
 
 
@@ -265,7 +276,7 @@ def _catalog(paths: Sequence[str]) -> Catalog:
 
         for path in paths:
             data, name = read_input(path)
-            catalog = catalog.extend(load_catalog_rows(data, input=name))
+            catalog = catalog.extend(load_catalog_rows(data, input=name, base=catalog))
     return catalog
 
 
@@ -414,7 +425,13 @@ def _firewall(args: argparse.Namespace, out: TextIO) -> int:
     from .firewall import firewall_rules
 
     out.write(
-        firewall_rules(args.profile, args.format, services=args.service or None, internal=args.internal)
+        firewall_rules(
+            args.profile,
+            args.format,
+            services=args.service or None,
+            internal=args.internal,
+            allow_public=args.allow_public_internal,
+        )
     )
     return EXIT_OK
 
@@ -437,17 +454,18 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     try:
         return command[args.command](args, stdout)
     except AnboxPortsError as error:
-        stderr.write(f"anbox-ports {args.command}: {error}\n")
+        stderr.write(for_terminal(f"anbox-ports {args.command}: {error}") + "\n")
         return EXIT_UNUSABLE
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
         if os.environ.get("ANBOX_PORTS_DEBUG"):
             raise
-        stderr.write(
+        line = (
             f"anbox-ports {args.command}: internal error, please report it: {type(error).__name__}: {error}"
-            " (set ANBOX_PORTS_DEBUG=1 for the traceback)\n"
+            " (set ANBOX_PORTS_DEBUG=1 for the traceback)"
         )
+        stderr.write(for_terminal(line) + "\n")
         return EXIT_UNUSABLE
 
 

@@ -22,6 +22,7 @@ from typing import Annotated, Literal, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Json, ValidationError
 
+from . import names
 from .catalog import Profile
 from .errors import InputError, PortRangeError
 from .ports import PortRange
@@ -48,15 +49,16 @@ _MAX_MESSAGE = 400
 # Conservative shapes: anything outside them cannot be a charm, endpoint, option or machine that a
 # provider could legitimately name, and rejecting it keeps hostile text out of status lines and logs.
 SERVICE_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}")
-_ENDPOINT = re.compile(r"(?:[a-z][a-z0-9_-]{0,63})?")
+# Juju's endpoint grammar (docs/juju-facts.md#names), at most 64 characters; "" = all endpoints.
+_ENDPOINT = re.compile(rf"(?:(?=[a-z0-9_-]{{1,64}}\Z){names.RELATION_SNIPPET})?")
 _SOURCE = re.compile(r"default|extra|option:[a-z][a-z0-9_-]{0,63}")
 # Juju machine ids: `0`, `0/lxd/1`, nested containers (juju/names `IsValidMachine`). Empty: the unit
 # has no machine (a Kubernetes pod), so it is a host of its own.
 _MACHINE = re.compile(r"(?:(?:0|[1-9][0-9]{0,9})(?:/[a-z]+/(?:0|[1-9][0-9]{0,9}))*)?")
 _MODEL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# Juju unit names (juju/names `IsValidUnit`); cross-model units on the offering side are
-# `remote-<hex>/N`, which this shape admits too.
-_UNIT_NAME = re.compile(r"[a-z][a-z0-9-]{0,127}/(?:0|[1-9][0-9]{0,9})")
+# Unit names are Juju's (names.is_unit, juju/names `IsValidUnit`), exactly: a unit Juju could not
+# have named is this unit's problem here, never the whole input's (names.validate_names refuses
+# a document that holds one). Cross-model units on the offering side are `remote-<hex>/N`.
 
 PublishedOrigin = str
 """`default` (the catalog's port), `option:<name>` (a config option moved it), `extra` (a port the
@@ -225,7 +227,7 @@ class UnitDataError(InputError):
     def __init__(self, unit: str, problem: str, *, missing: bool = False):
         # A name that is not a unit name is hostile or broken input: kept quoted and bounded, so a
         # finding built from it cannot carry a megabyte or a newline into a report.
-        self.unit = unit if _UNIT_NAME.fullmatch(unit) else quote(unit, 40)
+        self.unit = unit if names.is_unit(unit) else quote(unit, 40)
         self.missing = missing
         super().__init__(f"unit {self.unit}", one_line(problem, _MAX_MESSAGE))
 
@@ -281,7 +283,7 @@ def _claim_payload(claim: PublishedClaim) -> dict[str, object]:
 
 def decode_unit(unit_name: str, databag: Mapping[str, str], *, app: str) -> DecodedUnit | UnitDataError:
     """One related unit's databag, or the one typed error that says what is wrong with it. Never raises."""
-    if not isinstance(unit_name, str) or not _UNIT_NAME.fullmatch(unit_name):
+    if not isinstance(unit_name, str) or not names.is_unit(unit_name):
         return UnitDataError(str(unit_name), "not a Juju unit name")
     if not isinstance(databag, Mapping):
         return UnitDataError(unit_name, f"relation data is a {type(databag).__name__}, not a mapping")

@@ -22,6 +22,7 @@ from typing import Literal
 from .catalog import Catalog, CatalogRow, Profile, parse_profile
 from .errors import InputError
 from .ports import PortRange, merge
+from .text import join_and, quote
 
 Format = Literal["ufw", "nftables", "iptables", "aws", "gcp", "azure"]
 FORMATS: tuple[Format, ...] = ("ufw", "nftables", "iptables", "aws", "gcp", "azure")
@@ -84,15 +85,19 @@ def firewall_rules(
     catalog: Catalog | None = None,
     services: Sequence[str] | None = None,
     internal: Sequence[str] = (),
+    allow_public: bool = False,
 ) -> str:
     """The rules for `fmt` admitting the profile's exposed ports, and its internal ports from `internal`.
 
     Raises InputError (one line, naming the bad value and the choices) for an unknown format, profile
-    or service, or a network that is not a CIDR.
+    or service, or a network that is not a CIDR, is public (unless `allow_public`) or, with the
+    others, is every address.
     """
     if fmt not in FORMATS:
         raise InputError("--format", f'unknown firewall format "{fmt}": expected one of {", ".join(FORMATS)}')
-    plan = firewall_plan(profile, catalog=catalog, services=services, internal=internal)
+    plan = firewall_plan(
+        profile, catalog=catalog, services=services, internal=internal, allow_public=allow_public
+    )
     return _RENDERERS[fmt](plan)
 
 
@@ -102,11 +107,12 @@ def firewall_plan(
     catalog: Catalog | None = None,
     services: Sequence[str] | None = None,
     internal: Sequence[str] = (),
+    allow_public: bool = False,
 ) -> Plan:
     """The format-free decision behind `firewall_rules`, for callers that render their own way."""
     chosen = parse_profile(profile)
     rows = (Catalog.builtin() if catalog is None else catalog).select(chosen, services)
-    networks = parse_networks(internal)
+    networks = parse_networks(internal, allow_public=allow_public)
     exposed = [row for row in rows if row.exposed]
     unexposed = [row for row in rows if not row.exposed]
     external_ports = merge(p for row in exposed for p in row.claims if p.protocol != "icmp")
@@ -124,37 +130,86 @@ def firewall_plan(
     )
 
 
-def parse_networks(texts: Sequence[str], source: str = "--internal") -> tuple[Network, ...]:
-    """Operator-named networks as CIDRs, IPv4 first, overlapping ones collapsed.
+def parse_networks(
+    texts: Sequence[str], source: str = "--internal", *, allow_public: bool = False
+) -> tuple[Network, ...]:
+    """Operator-named networks as CIDRs, IPv4 first, overlapping and adjacent ones collapsed.
 
     Strict on purpose: `10.0.0.1/8` is refused rather than widened to 10.0.0.0/8, since the operator
-    may have meant 10.0.0.1/32, and a whole-internet prefix is refused because it would publish the
-    ports the table says must stay internal.
+    may have meant 10.0.0.1/32. The internal ports must stay off the internet, so a network holding
+    public addresses is refused unless `allow_public` says the operator means it, and networks that
+    together are every address (0.0.0.0/1 with 128.0.0.0/1) are refused always: the union is what a
+    firewall admits, so the union is what is judged.
     """
     v4: list[ipaddress.IPv4Network] = []
     v6: list[ipaddress.IPv6Network] = []
     for text in texts:
-        shown = text if len(text) <= 50 else text[:47] + "..."
-        try:
-            network = ipaddress.ip_network(text.strip(), strict=True)
-        except ValueError as err:
-            loose = _loose_network(text)
-            if loose is not None:
-                raise InputError(
-                    source, f'"{shown}" has host bits set: did you mean {loose} (or {text.split("/")[0]})?'
-                ) from None
-            raise InputError(
-                source, f'"{shown}" is not an IPv4 or IPv6 network (e.g. 10.0.0.0/8): {err}'
-            ) from None
+        network = _network(text, source)
         if network.prefixlen == 0:
             raise InputError(
-                source, f'"{shown}" is every address: internal ports must not be open to everyone'
+                source, f"{quote(text)} is every address: internal ports must not be open to everyone"
+            )
+        if not allow_public and not _is_private(network):
+            raise InputError(
+                source,
+                f"{quote(text)} holds public addresses: the internal ports would be open to them; name "
+                "private networks (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7), or pass "
+                "--allow-public-internal if those addresses are your own",
             )
         if isinstance(network, ipaddress.IPv4Network):
             v4.append(network)
         else:
             v6.append(network)
-    return (*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6))
+    networks: tuple[Network, ...] = (*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6))
+    for merged in networks:
+        if merged.prefixlen == 0:
+            parts = [str(n) for n in (*v4, *v6) if n.version == merged.version]
+            shown = (
+                join_and(parts) if len(parts) <= 4 else f"{', '.join(parts[:3])} and {len(parts) - 3} more"
+            )
+            raise InputError(
+                source,
+                f"{shown} together are every IPv{merged.version} address ({merged}): internal ports must "
+                "not be open to everyone",
+            )
+    return networks
+
+
+def _network(text: str, source: str) -> Network:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError as err:
+        loose = _loose_network(text)
+        if loose is not None:
+            raise InputError(
+                source,
+                f"{quote(text)} has host bits set: did you mean {loose} (or {text.split('/', maxsplit=1)[0]})?",
+            ) from None
+        raise InputError(
+            source, f"{quote(text)} is not an IPv4 or IPv6 network (e.g. 10.0.0.0/8): {err}"
+        ) from None
+
+
+# Address blocks no internet host can send from: private use (RFC 1918, RFC 4193), shared address
+# space (RFC 6598, carrier-grade NAT and overlay networks), loopback, link-local (RFC 3927, RFC 4291)
+# and documentation (RFC 5737, RFC 3849). `ipaddress`'s own is_private does not answer this for a
+# network: before Python 3.13 it looks at the first and last address only, so 0.0.0.0/1 is "private".
+_NOT_PUBLIC: tuple[Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+        "fc00::/7", "fe80::/10", "::1/128", "2001:db8::/32",
+    )
+)  # fmt: skip
+
+
+def _is_private(network: Network) -> bool:
+    """True when every address of `network` lies in one of the blocks no internet host sends from."""
+    return any(
+        network.version == block.version and network.subnet_of(block)  # type: ignore[arg-type]
+        for block in _NOT_PUBLIC
+    )
 
 
 def _loose_network(text: str) -> Network | None:

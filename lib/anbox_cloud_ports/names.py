@@ -11,7 +11,16 @@ MachineSnippet and ContainerTypeSnippet, `relation.go` RelationSnippet, `space.g
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .text import quote
+
+if TYPE_CHECKING:
+    from .model import Deployment, Location
 
 # The pieces, as juju/names builds its expressions from them.
 APPLICATION_SNIPPET = r"(?:[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*)"
@@ -32,12 +41,18 @@ MODEL = re.compile(r"[a-z0-9]+[a-z0-9-]*")
 # `app:endpoint` in a bundle's relations.
 APPLICATION_ENDPOINT = re.compile(rf"({APPLICATION_SNIPPET}):({RELATION_SNIPPET})")
 
+# How an input labels a model (Host.model, Unit.model): a model name, a model uuid's prefix, or
+# `owner/model` as `juju models` prints it. Juju's own grammar for each piece, nothing else.
+# A model as findings label it: its name, `owner/name`, a uuid prefix, or `controller:name` when
+# dumps of two controllers hold models of one name.
+MODEL_LABEL = re.compile(r"(?:[a-z0-9]+[a-z0-9-]*:)?[a-z0-9][a-z0-9.+@_-]*(?:/[a-z0-9]+[a-z0-9-]*)?")
+
 MAX_NAME = 128
 """No Juju name a model holds is longer; a longer one is refused before any pattern runs."""
 
 
-def _valid(pattern: re.Pattern[str], text: object) -> bool:
-    return isinstance(text, str) and len(text) <= MAX_NAME and pattern.fullmatch(text) is not None
+def _valid(pattern: re.Pattern[str], text: object, limit: int = MAX_NAME) -> bool:
+    return isinstance(text, str) and len(text) <= limit and pattern.fullmatch(text) is not None
 
 
 def is_application(text: object) -> bool:
@@ -62,6 +77,106 @@ def is_space(text: object) -> bool:
 
 def is_model(text: object) -> bool:
     return _valid(MODEL, text)
+
+
+def is_model_label(text: object) -> bool:
+    return _valid(MODEL_LABEL, text)
+
+
+def is_host(text: object) -> bool:
+    """A machine id, or a unit's name where the unit is a host of its own (a Kubernetes pod)."""
+    return is_machine(text) or is_unit(text)
+
+
+# A Terraform plan's machines are known by resource address until apply gives them ids
+# (docs/juju-facts.md#terraform-provider): `juju_machine.lxd_node[0]`, inside modules
+# `module.subcluster["a"].juju_machine.lxd_node[0]`; a unit placed on no machine is `new:<unit>`.
+_TF_IDENT = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
+_TF_INDEX = r'(?:\[(?:[0-9]{1,6}|"[A-Za-z0-9_.-]{1,64}")\])?'
+TERRAFORM_MACHINE = re.compile(
+    rf"(?:module\.{_TF_IDENT}{_TF_INDEX}\.)*juju_machine\.{_TF_IDENT}{_TF_INDEX}|new:{UNIT.pattern}"
+)
+
+
+def is_terraform_host(text: object) -> bool:
+    """A machine as a Terraform plan names it before apply, or a Juju machine id it gives itself."""
+    return is_host(text) or _valid(TERRAFORM_MACHINE, text, limit=512)
+
+
+def is_cidr(text: object) -> bool:
+    if not isinstance(text, str) or len(text) > 64:
+        return False
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_names(deployment: Deployment) -> None:
+    """Refuse a Deployment naming anything Juju itself would refuse: InputError at the first such name.
+
+    A document source (a bundle, a `juju status` or show-unit dump) calls this before anything is
+    judged or printed. Every application, unit, machine, endpoint, space, CIDR and model label is
+    checked against Juju's grammar; a name Juju cannot hold did not come from Juju, and refusing it
+    keeps escape sequences, Markdown and newlines out of every report by construction. Relation data
+    refuses a bad unit per unit instead (`databag.decode_unit`), so such a unit never gets here.
+    """
+    seen: set[tuple[str, str]] = set()
+    host_ok = is_terraform_host if deployment.exposure_syntax == "terraform" else is_host
+
+    def need(kind: str, text: str, valid: Callable[[object], bool], where: Location | None) -> None:
+        if (kind, text) in seen:
+            return
+        if not valid(text):
+            file = where.file if where is not None else deployment.input
+            line = where.line if where is not None else None
+            raise InputError(
+                file, f"{kind} {quote(text)} is not one Juju accepts: expected {_EXPECTED[kind]}", line=line
+            )
+        seen.add((kind, text))
+
+    for model in deployment.models.values():
+        if model.label:
+            need("model label", model.label, is_model_label, None)
+        if model.name:
+            need("model", model.name, is_model, None)
+    for app in deployment.applications.values():
+        need("application", app.name, is_application, app.location)
+        if app.model:
+            need("model label", app.model, is_model_label, app.location)
+        for endpoint, target in app.exposed.items():
+            if endpoint:
+                need("endpoint", endpoint, is_endpoint, app.location)
+            for space in target.spaces:
+                need("space", space, is_space, app.location)
+            for cidr in target.cidrs:
+                need("CIDR", cidr, is_cidr, app.location)
+    for unit in deployment.units:
+        need("unit", unit.name, is_unit, unit.location)
+        need("application", unit.application, is_application, unit.location)
+        need("machine", unit.host.machine, host_ok, unit.location)
+        for label in (unit.model, unit.host.model):
+            if label:
+                need("model label", label, is_model_label, unit.location)
+    for claim in deployment.claims:
+        if claim.endpoint:
+            need("endpoint", claim.endpoint, is_endpoint, claim.location)
+
+
+# What each grammar allows, in words (docs/juju-facts.md#names has the expressions and their source).
+_EXPECTED = {
+    "application": "lowercase letters and digits in words joined by -, starting with a letter, each word "
+    "holding a letter",
+    "unit": "<application>/<number>",
+    "machine": "a number, a container such as 0/lxd/1, a Kubernetes unit's name, or in a Terraform plan "
+    "a juju_machine address",
+    "endpoint": "lowercase letters and digits in words joined by - or _, starting with a letter",
+    "space": "lowercase letters and digits in words joined by -",
+    "model": "lowercase letters, digits and -, not starting with -",
+    "model label": "a model name, a model uuid's prefix, owner/model or controller:model",
+    "CIDR": "an IPv4 or IPv6 network such as 10.0.0.0/8",
+}
 
 
 def application_of(unit: str) -> str:

@@ -10,7 +10,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1] / "lib"), str(HERE.parents[1]), str(HERE.parent)]
 
-BENCHES = ("bench_floor", "bench_engine", "bench_check", "bench_hooktools", "bench_terraform")
+BENCHES = (
+    "bench_floor",
+    "bench_engine",
+    "bench_check",
+    "bench_hooktools",
+    "bench_terraform",
+    "bench_hostile",
+)
 
 
 def main() -> None:

@@ -4,7 +4,8 @@ A target is one call that takes outside input (a port string, a bundle, a `juju 
 relation databag, charm config) with the exceptions its docstring promises. Any other exception is a
 bug: a traceback where a user should have had one line naming the problem. Sources run the whole
 `anbox-ports check` path (load, check under Juju 3 and 4, every renderer), so a crash anywhere behind a
-parser counts too.
+parser counts too. The renderers have a target of their own: hostile text in every field a finding can
+carry from input, and every format must stay inert (tests/hostile_text.py `escaping_violations`).
 
 The same targets serve three campaigns:
 - tests/unit/test_fuzz_quick.py: a few dozen derandomized hypothesis examples each, in the unit suite;
@@ -762,6 +763,22 @@ def call_appliance_claims(value: Any) -> None:
     )
 
 
+def call_renderers(value: Any) -> None:
+    """Every output format with `value` in every field a finding can carry from input: all inert."""
+    from tests.hostile_text import escaping_violations
+
+    violations = escaping_violations(value)
+    if violations:
+        raise AssertionError("; ".join(violations))
+
+
+def _hostile_text() -> st.SearchStrategy[str]:
+    from tests.hostile_text import HOSTILE
+
+    pieces = st.one_of(_sample(HOSTILE), st.text(st.characters(exclude_categories=()), max_size=12))
+    return st.lists(pieces, min_size=1, max_size=4).map("".join)
+
+
 def call_claim_arg(value: Any) -> None:
     appliance.parse_claim_arg(value)
 
@@ -955,6 +972,9 @@ def _targets() -> list[Target]:
                lambda: st.tuples(st.one_of(any_docs, texts("catalog", catalog_documents())), _sample(FORMATS),
                                  _sample(["3", "4", "5"]), _sample(["charmed", "appliance"])),
                lambda d: (d, "json", "3", "charmed"), lambda: _text_seeds("any")),
+        Target("render.* (escaping of input text)", call_renderers, (), _hostile_text,
+               lambda d: d.decode("utf-8", "surrogateescape"),
+               lambda: [b"ams` [x](https://evil.example) <img src=x>", b"hide\x1b[8m", b"a\nOK: 0 errors"]),
         Target("appliance.parse_claim_arg", call_claim_arg, (InputError, PortRangeError),
                lambda: st.one_of(st.text(max_size=30), st.tuples(_sample(PORT_TEXTS), st.text(max_size=10)).map("=".join)),
                _decode, lambda: [b"8444/tcp=my-service"]),
@@ -1032,6 +1052,31 @@ def _merge_bomb() -> str:
     return "\n".join(lines) + "\n"
 
 
+def _flow_list(n: int) -> str:
+    return "[" + ",".join(["1"] * n) + "]\n"
+
+
+def _catalog_bomb() -> str:
+    """131,070 ranges for one charm (every TCP and UDP port), in services of the allowed 200 ports."""
+    ports = [f"{p}/tcp" for p in range(1, 65536)] + [f"{p}/udp" for p in range(1, 65536)]
+    lines = ["services:"]
+    for i in range(0, len(ports), 200):
+        lines += [f"  - service: s{i}", "    charms: [ams]", f"    ports: {json.dumps(ports[i : i + 200])}"]
+    return "\n".join(lines) + "\n"
+
+
+def _load_catalog(text: Any) -> object:
+    return load_catalog_rows(text, input="catalog.yaml")
+
+
+def _bundle_with_catalog(text: Any) -> object:
+    ports = json.dumps([f"{p}/tcp" for p in range(20000, 20010)])
+    rows = load_catalog_rows(
+        f"services:\n  - service: ten\n    charms: [ams]\n    ports: {ports}\n", input="c.yaml"
+    )
+    return load(text, input="bundle.yaml", catalog=CATALOG.extend(rows))
+
+
 BOMBS: tuple[Bomb, ...] = (
     Bomb("billion laughs (9 levels of 9 aliases)", _laughs, "alias"),
     Bomb(
@@ -1065,6 +1110,18 @@ BOMBS: tuple[Bomb, ...] = (
     Bomb("!!python/object tag", lambda: "a: !!python/object/apply:os.system ['true']\n", "tag"),
     Bomb("invalid UTF-8", lambda: b"applications:\n  \xff\xfe\xfa: {}\n", "UTF-8"),
     Bomb("NUL byte", lambda: "applications:\n  ams: {charm: \x00}\n", "YAML"),
+    Bomb("4 MB flow list of 2 million scalars", lambda: _flow_list(2_000_000), "YAML nodes"),
+    Bomb("31 MB flow list of 15.5 million scalars", lambda: _flow_list(15_500_000), "YAML nodes"),
+    Bomb(
+        "4 MB JSON of a million values", lambda: '{"a": [' + ",".join(["1"] * 1_000_000) + "]}", "JSON values"
+    ),
+    Bomb("2 MB catalog: 131,070 ranges for one charm", _catalog_bomb, "ports and ranges", _load_catalog),
+    Bomb(
+        "100,000 units holding 12 catalog ports each",
+        lambda: "applications:\n  ams:\n    charm: ams\n    num_units: 100000\n",
+        "catalog ports",
+        _bundle_with_catalog,
+    ),
     Bomb(
         "50 000 machines, the last one wrong",
         lambda: "machines:\n" + "".join(f"  {i}: {{}}\n" for i in range(50_000)) + "  x: 1\n",

@@ -27,6 +27,7 @@ from anbox_cloud_ports.model import Deployment, Host, Unit
 from anbox_cloud_ports.render.html import render_html
 from anbox_cloud_ports.render.mermaid import escape, label, render_mermaid
 from anbox_cloud_ports.sources import load, load_bundle, reference
+from tests.hostile_text import unvalidated_bundle
 
 from . import browser_harness as bh
 
@@ -93,7 +94,7 @@ def _hostile() -> Deployment:
         '  "<img src=x onerror=alert(1)>": {charm: ams-lxd, num_units: 1, expose: true, to: ["0"]}\n'
         '  "%%{init: {securityLevel: loose}}%% `**md**` fa:fa-car #35; a;b": {charm: nats, num_units: 1, to: ["0"]}\n'
     )
-    return load_bundle(bundle, input='evil"]\n.yaml')
+    return unvalidated_bundle(bundle, 'evil"]\n.yaml')
 
 
 def _big(hosts: int) -> Deployment:

@@ -231,6 +231,45 @@ def test_bad_arguments_exit_2_with_one_line(argv: tuple[str, ...]) -> None:
     assert err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("firewall", "--internal", "10.0.0.0/8\n\x1b[31mx"),
+        ("firewall", "--service", "coturn\n\x1b]0;title\x07"),
+        ("preflight", "--service", "nosuch\x1b[2J\nline"),
+        ("check", "no\nsuch\x1b[8mfile.yaml"),
+        ("check", "--catalog", "cat\u2028alog\x9b.yaml"),
+        ("check", "--overlay", "\x1b[31m", "bundle.yaml"),
+        ("check", "--bogus\x1b[31m", "x\ny"),
+        ("check", "--format", "\x1b[8m"),
+        ("frobnicate\x1b]52;c;ZXZpbA==\x07",),
+    ],
+)
+def test_one_error_line_escapes_what_it_quotes(argv: tuple[str, ...]) -> None:
+    """A newline or ESC in an argument or a file name never makes two lines or reaches the terminal."""
+    code, out, err = run(*argv)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+    assert err.endswith("\n")
+    assert err[:-1].isprintable(), err
+
+
+def test_an_internal_error_is_one_escaped_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anbox_cloud_ports import checks
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom\n\x1b[2J")
+
+    monkeypatch.setattr(checks, "check", broken)
+    monkeypatch.delenv("ANBOX_PORTS_DEBUG", raising=False)
+    code, out, err = run("check")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "boom\\n\\x1b[2J" in err
+
+
 def test_show_unit_dumps_are_detected(tmp_path: Path) -> None:
     from anbox_cloud_ports.databag import PublishedClaim, encode_provider
     from anbox_cloud_ports.ports import PortRange

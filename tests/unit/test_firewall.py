@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shlex
@@ -476,3 +477,69 @@ def test_unknown_format_profile_service_are_one_line_input_errors():
         firewall_rules("appliance", "ufw", services=["haproxy"])
     with pytest.raises(InputError, match=r"^--internal: "):
         firewall_rules("appliance", "nftables", internal=["10.0.0.0/8", "nope"])
+
+
+@pytest.mark.parametrize(
+    ("networks", "family"),
+    [
+        (["0.0.0.0/1", "128.0.0.0/1"], "IPv4"),
+        (["::/1", "8000::/1"], "IPv6"),
+        (["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2", "10.0.0.0/8"], "IPv4"),
+    ],
+)
+def test_networks_that_together_are_every_address_are_refused_even_when_public_is_allowed(
+    networks: list[str], family: str
+):
+    """The guard judges the union a firewall admits, after collapsing, not each network alone."""
+    with pytest.raises(InputError) as caught:
+        parse_networks(networks, allow_public=True)
+    assert f"together are every {family} address" in str(caught.value)
+    assert "internal ports must not be open to everyone" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "network",
+    ["0.0.0.0/1", "::/1", "8.8.8.0/24", "10.0.0.0/7", "172.0.0.0/11", "2001:4860::/32", "::ffff:0:0/96"],
+)
+def test_a_public_network_needs_the_flag_that_says_so(network: str):
+    with pytest.raises(InputError) as caught:
+        parse_networks(["10.0.0.0/8", network])
+    message = str(caught.value)
+    assert message.startswith(f'--internal: "{network}" holds public addresses')
+    assert "--allow-public-internal" in message
+    assert [str(n) for n in parse_networks([network], allow_public=True)] == [network]
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "fd00::/8",
+        "fe80::/10",
+        "2001:db8::/32",
+    ],
+)
+def test_private_networks_need_no_flag(network: str):
+    assert [str(n) for n in parse_networks([network])] == [network]
+
+
+def test_the_cli_refuses_the_split_internet_in_one_line():
+    from anbox_cloud_ports.cli import main
+
+    for args in (
+        ["--internal", "0.0.0.0/1", "--internal", "128.0.0.0/1"],
+        ["--internal", "0.0.0.0/1", "--internal", "128.0.0.0/1", "--allow-public-internal"],
+        ["--internal", "::/1", "--internal", "8000::/1", "--allow-public-internal"],
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["firewall", *args], out=out, err=err) == 2
+        assert out.getvalue() == ""
+        assert err.getvalue().count("\n") == 1
+        assert err.getvalue().startswith("anbox-ports firewall: --internal: ")
+    out = io.StringIO()
+    assert main(["firewall", "--internal", "8.8.8.0/24", "--allow-public-internal"], out=out) == 0
+    assert "8.8.8.0/24" in out.getvalue()

@@ -45,10 +45,11 @@ def test_only_documented_errors(target: Target):
 @pytest.mark.parametrize("bomb", BOMBS, ids=lambda b: b.name)
 def test_hostile_documents_are_refused_quickly(bomb: Bomb):
     text = bomb.text()
-    started = time.perf_counter()
+    # CPU time, not wall time: other jobs on a CI machine must not fail this
+    started = time.process_time()
     with pytest.raises(InputError) as refused:
         bomb.call(text)
-    assert time.perf_counter() - started < BOMB_SECONDS
+    assert time.process_time() - started < BOMB_SECONDS
     assert bomb.says.lower() in str(refused.value).lower()
     assert "\n" not in str(refused.value)
 

@@ -27,6 +27,7 @@ from ..checks import check
 from ..errors import InputError
 from ..findings import Finding, JujuVersion, Report
 from ..model import Deployment, ExposeTarget
+from ..names import validate_names
 from ..sources import yamlload
 from ..sources.bundle import parse_placement, parts_of
 from ..sources.bundle.build import build as build_bundle
@@ -104,6 +105,7 @@ def fix_bundle(
         parts += parts_of(yamlload.load(overlay_text, name))
     bundle = _Bundle(parts, input, catalog, profile, juju)
     merged, deployment = bundle.read(None)
+    validate_names(deployment)  # as `check` refuses them: nothing is printed about a name Juju refuses
     before = report = bundle.report(deployment)
     reasons: list[Unresolved] = []
     for _ in range(MAX_ROUNDS):

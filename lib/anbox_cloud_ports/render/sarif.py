@@ -1,12 +1,19 @@
-"""SARIF 2.1.0, for code scanning: every rule declared with its description and remediation."""
+"""SARIF 2.1.0, for code scanning: every rule declared with its description and remediation.
+
+Messages are plain text escaped by `text.for_sarif` (no control character, no embedded link, no
+placeholder from input), and an artifact's location is a URI reference, percent-encoded: a file name
+is input too. The property bags keep their values exact; JSON escapes them.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote as percent_encode
 
 from ..checks import RULES
 from ..findings import Report
+from ..text import for_sarif
 from .common import host_name
 
 TOOL = "anbox-ports"
@@ -20,6 +27,18 @@ def _version() -> str:
         return metadata.version("anbox-cloud-ports")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def artifact_uri(path: str) -> str:
+    """A file name as the URI reference SARIF's artifactLocation.uri must be (RFC 3986, percent-encoded).
+
+    A name Python decoded from bytes that are not UTF-8 holds surrogate escapes: they go back to those
+    bytes; any other lone surrogate is encoded as it stands rather than failing the report.
+    """
+    try:
+        return percent_encode(path, safe="/", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return percent_encode(path, safe="/", errors="surrogatepass")
 
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -36,7 +55,7 @@ def render_sarif(report: Report) -> str:
             "ruleId": f.rule,
             "ruleIndex": rule_ids.index(f.rule),
             "level": _SARIF_LEVEL[f.severity],
-            "message": {"text": f.message + (f" Fix: {f.fix}" if f.fix else "")},
+            "message": {"text": for_sarif(f.message + (f" Fix: {f.fix}" if f.fix else ""))},
             "properties": {
                 "hosts": [host_name(h) for h in f.hosts],
                 "units": list(f.units),
@@ -45,7 +64,7 @@ def render_sarif(report: Report) -> str:
             },
         }
         if artifact:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": artifact}}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(artifact)}}
             if location and location.line is not None:
                 physical["region"] = {"startLine": location.line}
             result["locations"] = [{"physicalLocation": physical}]

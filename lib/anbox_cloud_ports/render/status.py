@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from ..findings import Report, from_problem
 from ..model import Deployment
-from ..text import plural
+from ..text import for_terminal, plural
 from .as_json import finding_json
 from .common import host_name
 
@@ -15,7 +15,8 @@ def status_line(report: Report) -> tuple[Literal["active", "blocked"], str]:
     """The unit status: the count and the first error in words, or what was checked and found clean.
 
     Juju shows one line of status; the first finding (errors sort first) is the one worth the space,
-    the count says how many more the `check` action holds.
+    the count says how many more the `check` action holds. The line quotes related units' names and
+    messages, and `juju status` prints it to a terminal, so it is escaped by `text.for_terminal`.
     """
     s = report.summary
     errors = [f for f in report.findings if f.severity == "error"]
@@ -28,7 +29,7 @@ def status_line(report: Report) -> tuple[Literal["active", "blocked"], str]:
         else:
             detail = first.message
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-        return "blocked", f"{plural(len(errors), kind)}: {detail}{more}"
+        return "blocked", for_terminal(f"{plural(len(errors), kind)}: {detail}{more}")
     line = f"{plural(s.units, 'unit')}, {plural(s.hosts, 'host')}, no conflicts"
     if s.warnings:
         line += f", {plural(s.warnings, 'warning')}"

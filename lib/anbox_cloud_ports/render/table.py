@@ -1,11 +1,16 @@
-"""For a person at a terminal: each finding as a short block, wrapped to 80 columns, then the verdict."""
+"""For a person at a terminal: each finding as a short block, wrapped to 80 columns, then the verdict.
+
+Everything a finding says may quote its input (a unit name, a catalog description, a file name), so
+each field goes through `text.for_terminal` here, at the point of output: no escape sequence from an
+input reaches the terminal, and no input can start a line of its own (a forged `OK:` verdict).
+"""
 
 from __future__ import annotations
 
 import textwrap
 
 from ..findings import Report
-from ..text import plural
+from ..text import for_terminal, plural
 from .common import rules_note, summary_line
 
 WIDTH = 80
@@ -18,7 +23,7 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
     """For a person: each finding as a short block, wrapped to 80 columns, then the verdict."""
     out: list[str] = []
     if title:
-        out.append(title)
+        out.append(for_terminal(title))
         out.append("")
     wrap = textwrap.TextWrapper(
         width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
@@ -30,16 +35,16 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
         label = f.severity.upper().ljust(7)
         if colour:
             label = _COLOURS[f.severity] + label + _RESET
-        where = ", ".join(str(h) for h in f.hosts[:2]) + (" ..." if len(f.hosts) > 2 else "")
+        where = ", ".join(for_terminal(str(h)) for h in f.hosts[:2]) + (" ..." if len(f.hosts) > 2 else "")
         head = f"{label} {f.rule}"
         if where:
             head += f"  [{where}]"
         out.append(head)
-        out += wrap.wrap(f.message)
+        out += wrap.wrap(for_terminal(f.message))
         if f.fix:
-            out += fix_wrap.wrap(f.fix)
+            out += fix_wrap.wrap(for_terminal(f.fix))
         if f.location:
-            out.append(f"  at: {f.location}")
+            out.append(f"  at: {for_terminal(str(f.location))}")
         out.append("")
     s = report.summary
     if not report.findings and s.units:

@@ -20,6 +20,7 @@ from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..gcpause import gc_paused
 from ..model import Deployment
+from ..names import validate_names
 from . import detect, yamlload
 from .bundle import parse_placement
 from .combine import Merger, merge_models
@@ -88,7 +89,11 @@ def _load(
     *,
     expect: Kind | None,
 ) -> Deployment:
-    """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout."""
+    """Read, detect (or insist on `expect`) and turn into a Deployment, the collector paused throughout.
+
+    The Deployment's names are checked against Juju's grammar before it is returned, so nothing a
+    document source read is judged or printed when Juju itself could not have written it.
+    """
     with gc_paused():
         parsed = yamlload.load(text, input)
         if expect is not None and parsed.documents:
@@ -97,7 +102,11 @@ def _load(
                 if expect is STATUS and found is BUNDLE:
                     raise InputError(input, "not a juju status document: it has no model: section")
                 raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
-        return detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
+        deployment = detect.read(
+            parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect
+        )
+        validate_names(deployment)
+        return deployment
 
 
 def load_inputs(
@@ -118,7 +127,7 @@ def load_inputs(
         parsed = [yamlload.load(text, name) for text, name in inputs]
         if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
             deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
-            return complete(deployment, (), catalog, spaces)
+            return _named(complete(deployment, (), catalog, spaces))
         if overlays:
             raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
         statuses: list[Deployment] = []
@@ -144,7 +153,13 @@ def load_inputs(
                 f"a {kind.name} dump completes a juju status dump: give the status too "
                 "(`anbox-ports check STATUS DUMP...`)",
             )
-        return complete(merge_models(statuses), supplements, catalog, spaces)
+        return _named(complete(merge_models(statuses), supplements, catalog, spaces))
+
+
+def _named(deployment: Deployment) -> Deployment:
+    """`deployment`, once every name in it is one Juju accepts (else InputError: nothing is printed)."""
+    validate_names(deployment)
+    return deployment
 
 
 def complete(

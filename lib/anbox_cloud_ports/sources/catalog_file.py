@@ -12,6 +12,11 @@ place and the problem):
         required: true           # true/false, or yes/no/conditional
         description: Nagios remote plugin executor
         profile: charmed         # charmed (default) or appliance
+
+Every unit of a charm holds every port its rows name, so the rows one charm may have are bounded
+(MAX_PORTS_PER_CHARM, across the built-in catalog and every file), and so are all the catalog's ports
+together (MAX_CATALOG_PORTS): a file of 131,000 ranges for one charm would otherwise make each of its
+units cost a second to check.
 """
 
 from __future__ import annotations
@@ -21,10 +26,16 @@ from typing import Annotated
 
 import pydantic
 
-from ..catalog import CatalogRow, Profile, Required
+from ..catalog import Catalog, CatalogRow, Profile, Required
 from ..errors import InputError, PortRangeError
 from ..ports import PortRange
 from . import yamlload
+
+MAX_PORTS_PER_CHARM = 64
+"""Ports and ranges one charm's rows may name in one profile (a `UDP & TCP` port counts twice); the
+seed's busiest charm names 3."""
+MAX_CATALOG_PORTS = 10_000
+"""Ports and ranges the whole catalog may name, the built-in rows included (the seed names 26)."""
 
 _Name = Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 _Text = Annotated[str, pydantic.StringConstraints(min_length=1, max_length=200)]
@@ -58,8 +69,12 @@ def _required(value: bool | str) -> Required:
     return value  # type: ignore[return-value]  # the Literal above admits only Required's values
 
 
-def load_catalog_rows(text: str | bytes, *, input: str) -> list[CatalogRow]:
-    """The rows a catalog file adds, in file order; InputError for anything that cannot be used."""
+def load_catalog_rows(text: str | bytes, *, input: str, base: Catalog | None = None) -> list[CatalogRow]:
+    """The rows a catalog file adds to `base` (the built-in catalog), in file order.
+
+    InputError for anything that cannot be used, and for rows that would take a charm past
+    MAX_PORTS_PER_CHARM or the catalog past MAX_CATALOG_PORTS.
+    """
     parsed = yamlload.load(text, input)
     if len(parsed.documents) != 1:
         raise InputError(input, "a catalog file is one YAML document with a services: list")
@@ -71,16 +86,17 @@ def load_catalog_rows(text: str | bytes, *, input: str) -> list[CatalogRow]:
         where = yamlload.path(*first["loc"])
         line = _line(document, first["loc"])
         raise InputError(input, first["msg"], where=where, line=line) from None
-    return list(_rows(model.services, document, input))
+    return list(_rows(model.services, document, input, base if base is not None else Catalog.builtin()))
 
 
-def _rows(services: Iterable[_Service], document: object, input: str) -> Iterable[CatalogRow]:
+def _rows(services: Iterable[_Service], document: object, input: str, base: Catalog) -> Iterable[CatalogRow]:
+    counted = _PortCount(base, document, input)
     for i, service in enumerate(services):
         for j, text in enumerate(service.ports):
+            loc = ("services", i, "ports", j)
             try:
                 port = PortRange.parse(text)
             except PortRangeError as err:
-                loc = ("services", i, "ports", j)
                 raise InputError(
                     input, str(err), where=yamlload.path(*loc), line=_line(document, loc)
                 ) from None
@@ -89,7 +105,7 @@ def _rows(services: Iterable[_Service], document: object, input: str) -> Iterabl
                 if port.protocol == "icmp"
                 else (str(port.start) if port.size == 1 else f"{port.start}-{port.end}")
             )
-            yield CatalogRow(
+            row = CatalogRow(
                 service.profile,
                 service.service,
                 tuple(service.charms),
@@ -100,6 +116,39 @@ def _rows(services: Iterable[_Service], document: object, input: str) -> Iterabl
                 service.description,
                 condition=service.condition,
             )
+            counted.add(row, loc)
+            yield row
+
+
+class _PortCount:
+    """Ports per charm and in all, from the catalog a file extends, refused past their bounds."""
+
+    def __init__(self, base: Catalog, document: object, input: str):
+        self.document = document
+        self.input = input
+        self.total = sum(len(row.claims) for row in base)
+        self.per_charm: dict[tuple[Profile, str], int] = {}
+        for row in base:
+            for charm in row.charms:
+                key = (row.profile, charm)
+                self.per_charm[key] = self.per_charm.get(key, 0) + len(row.claims)
+
+    def add(self, row: CatalogRow, loc: tuple[object, ...]) -> None:
+        self.total += len(row.claims)
+        if self.total > MAX_CATALOG_PORTS:
+            raise self._refuse(f"the catalog would name more than {MAX_CATALOG_PORTS} ports and ranges", loc)
+        for charm in row.charms:
+            key = (row.profile, charm)
+            self.per_charm[key] = self.per_charm.get(key, 0) + len(row.claims)
+            if self.per_charm[key] > MAX_PORTS_PER_CHARM:
+                raise self._refuse(
+                    f"charm {charm} would hold more than {MAX_PORTS_PER_CHARM} ports and ranges in the "
+                    f"{row.profile} catalog; every unit of it holds them all",
+                    loc,
+                )
+
+    def _refuse(self, problem: str, loc: tuple[object, ...]) -> InputError:
+        return InputError(self.input, problem, where=yamlload.path(*loc), line=_line(self.document, loc))
 
 
 def _line(document: object, loc: Iterable[object]) -> int | None:

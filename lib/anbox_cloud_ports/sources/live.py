@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..model import Deployment
-from ..names import is_application, is_controller, is_model, is_user
+from ..names import is_application, is_controller, is_model, is_user, validate_names
 from ..text import quote
 from . import detect, juju_status, yamlload
 from .detect import Kind, Supplement
@@ -162,7 +162,9 @@ class LiveModel:
         if not juju_status.looks_like_status(parsed.documents[0]):
             raise InputError(_title(argv), "printed something that is not juju status output")
         status = juju_status.from_parsed(parsed, catalog=catalog, profile=profile)
-        return complete(status, list(self._supplements(status)), catalog, spaces)
+        deployment = complete(status, list(self._supplements(status)), catalog, spaces)
+        validate_names(deployment)  # what juju printed is input like any other
+        return deployment
 
     def _supplements(self, status: Deployment) -> Iterator[Supplement]:
         if status.model("").kind == "caas":

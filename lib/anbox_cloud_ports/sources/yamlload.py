@@ -3,8 +3,10 @@
 Findings and refusals name `file:line`, so the loader keeps each mapping key's and each list item's
 1-based line on the container that holds it (`YamlMap.key_lines`, `YamlList.item_lines`). Inputs come
 from anywhere (a CI job checks a pull request's bundle), so everything is bounded: the text's size,
-the nesting depth, the number of alias uses and what aliases expand to (a "billion laughs" document
-is refused before anything walks it). Every failure is an InputError naming the file and the line.
+the number of nodes (counted while libyaml composes them, so a 4 MB flow list of two million scalars
+is refused after MAX_NODES of them, not after building all of them), the nesting depth, the number of
+alias uses and what aliases expand to (a "billion laughs" document is refused before anything walks
+it). Every failure is an InputError naming the file and the reason.
 
 JSON is YAML, but `juju status --format=json` of a big model is megabytes on one line: text that
 starts with `{` goes through the json module first (no line numbers, but fast), and falls back to
@@ -35,9 +37,13 @@ from ..text import quote
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_BYTES = 32 * 1024 * 1024
+MAX_NODES = 500_000
+"""Nodes (keys, values, collections) one input may hold: a `juju status` of 20,000 units has about
+as many; the largest real inputs in tests/unit/data/corpus hold 3,300. Composing this many takes a
+second or two and about 200 MiB; the budget stops a document long before its size limit would."""
 MAX_DEPTH = 200
 MAX_ALIAS_USES = 1_000
-MAX_EXPANDED_NODES = 5_000_000
+MAX_EXPANDED_NODES = 2 * MAX_NODES
 # Aliases may expand a document to at most this many nodes per character of its text (and 10,000 at
 # least): a document without aliases has fewer nodes than characters, so legitimate anchors fit, and
 # reading stays linear in the input's size (a status whose apps all alias one unit map would not).
@@ -183,6 +189,9 @@ def _decode(text: str | bytes, name: str) -> str:
 
 
 def _load_json(text: str, name: str) -> tuple[object, ...] | None:
+    values = json_values(text)
+    if values > MAX_NODES:
+        raise InputError(name, _too_many(values, "JSON values"))
     try:
         return (json.loads(text),)
     except json.JSONDecodeError:
@@ -193,11 +202,54 @@ def _load_json(text: str, name: str) -> tuple[object, ...] | None:
         raise InputError(name, f"invalid JSON: {_one_line(str(err))}") from None
 
 
+def _too_many(count: int | None, what: str) -> str:
+    if count is None:
+        return f"the input holds more than {MAX_NODES} {what}; no bundle or juju status needs that many: refusing it"
+    return (
+        f"the input holds {count} {what}; no bundle or juju status needs more than {MAX_NODES}: refusing it"
+    )
+
+
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def json_values(text: str) -> int:
+    """How many values (keys included) a JSON text holds, counted without building any of them.
+
+    Outside strings every value but the first follows a `,` or a `:`, and every array and object
+    opens with its bracket: their count is exact for arrays and objects that hold something, and
+    one more per empty one. Strings are cut out first only when the raw count is too high to pass.
+    """
+    rough = text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
+    if rough <= MAX_NODES:
+        return rough
+    bare = _JSON_STRING.sub("", text)
+    return bare.count(",") + bare.count(":") + bare.count("[") + bare.count("{") + 1
+
+
+class _BudgetedLoader(_Loader):
+    """libyaml's composer, stopped once it has composed MAX_NODES nodes.
+
+    The composer (C or Python alike) calls `descend_resolver` once for every node it composes, before
+    composing it; SafeLoader has no path resolvers, so that call does nothing but count here.
+    """
+
+    def __init__(self, stream: str, name: str):
+        super().__init__(stream)
+        self.name = name
+        self.nodes = 0
+
+    def descend_resolver(self, current_node: object, current_index: object) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InputError(self.name, _too_many(None, "YAML nodes"))
+
+
 def _load_yaml(text: str, name: str) -> tuple[object, ...]:
     builder = _Builder(name, len(text))
     documents: list[object] = []
     try:
-        loader = _Loader(text)
+        loader = _BudgetedLoader(text, name)
     except UnicodeError as err:  # libyaml encodes the text first: lone surrogates fail here
         raise InputError(name, f"not valid text: {_one_line(str(err))}") from None
     try:

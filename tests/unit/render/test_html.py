@@ -17,7 +17,8 @@ from anbox_cloud_ports.cli import main
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.render import html
 from anbox_cloud_ports.render.html import inline_script, load_mermaid_js, render_html
-from anbox_cloud_ports.sources import load_bundle, reference
+from anbox_cloud_ports.sources import reference
+from tests.hostile_text import unvalidated_bundle
 
 FAKE_MERMAID = "window.mermaid = {initialize() {}}; var s = '</script><!--';"
 
@@ -39,7 +40,7 @@ def test_page_is_self_contained_and_its_scripts_are_the_only_ones_allowed():
 
 def test_input_text_is_escaped_everywhere():
     bundle = 'machines: {"0": {}}\napplications:\n  "<b>x</b>": {charm: ams, num_units: 1, to: ["0"], expose: true}\n'
-    page = render_html(check(load_bundle(bundle, input="<script>.yaml")), mermaid_js=FAKE_MERMAID)
+    page = render_html(check(unvalidated_bundle(bundle, "<script>.yaml")), mermaid_js=FAKE_MERMAID)
     assert "<b>x</b>" not in page
     assert "&lt;b&gt;x&lt;/b&gt;/0" in page
     assert "<script>.yaml" not in page

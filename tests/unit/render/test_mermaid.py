@@ -13,6 +13,7 @@ from anbox_cloud_ports.model import Host, Unit
 from anbox_cloud_ports.render import FORMATS, render
 from anbox_cloud_ports.render.mermaid import MAX_EXPANDED, escape, label, ports_text, render_mermaid
 from anbox_cloud_ports.sources import load_bundle, reference
+from tests.hostile_text import unvalidated_bundle
 
 from ..checks.builders import P
 
@@ -82,7 +83,7 @@ def test_escape_codes_every_character_mermaid_reads():
 
 def test_hostile_names_cannot_leave_their_label():
     bundle = 'machines: {"0": {}}\napplications:\n  "x\\"] --> evil\\n  click n1 href \\"javascript:1\\"": {charm: ams, num_units: 1, to: ["0"]}\n'
-    diagram = render_mermaid(check(load_bundle(bundle, input="b")))
+    diagram = render_mermaid(check(unvalidated_bundle(bundle)))
     outside = re.sub(r'"[^"]*"', "", diagram)  # what mermaid reads as statements, labels taken out
     assert "evil" not in outside
     assert "click" not in outside

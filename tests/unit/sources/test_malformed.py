@@ -267,15 +267,26 @@ def test_random_bundles_with_overlays_place_every_unit_once(
 
 
 def test_hostile_names_and_values_stay_on_one_line():
+    # a name Juju refuses is refused, in one line, before anything is judged
     text = 'applications:\n  "a\\nb\\u2028c":\n    charm: nats\n    num_units: 1\n    options: {client-port: "1\\n2"}\n'
-    deployment = load(text, input="names.yaml")
-    [finding] = deployment.problems
+    with pytest.raises(InputError) as info:
+        load(text, input="names.yaml")
+    assert str(info.value) == (
+        'names.yaml:2: application "a\\nb\\u2028c" is not one Juju accepts: expected lowercase letters and '
+        "digits in words joined by -, starting with a letter, each word holding a letter"
+    )
+    # a hostile value in a usable input is a finding of one line
+    text = 'applications:\n  nats:\n    charm: nats\n    num_units: 1\n    options: {client-port: "1\\n2"}\n'
+    [finding] = load(text, input="names.yaml").problems
     assert len(finding.message.splitlines()) == 1
     assert finding.fix is not None
     assert len(finding.fix.splitlines()) == 1
     with pytest.raises(InputError) as info:
         load('applications:\n  "x\\ny": {charm: ams, num_units: 1, to: ["9"]}\n', input="names.yaml")
     assert len(str(info.value).splitlines()) == 1
-    status = 'model: {name: m}\napplications:\n  a:\n    charm: nats\n    units:\n      "a/0\\u2029": {machine: "0", open-ports: ["x\\ny"]}\n'
+    status = 'model: {name: m}\napplications:\n  a:\n    charm: nats\n    units:\n      "a/0": {machine: "0", open-ports: ["x\\ny"]}\n'
     [finding] = load(status, input="s.yaml").problems
     assert len(finding.message.splitlines()) == 1
+    status = status.replace('"a/0"', '"a/0\\u2029"')
+    with pytest.raises(InputError, match=r'^s\.yaml:6: unit "a/0\\u2029" is not one Juju accepts'):
+        load(status, input="s.yaml")

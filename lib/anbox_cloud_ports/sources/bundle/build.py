@@ -23,6 +23,9 @@ from .subordinates import subordinates
 from .verify import refuse_overlay_fields_in_base, verify
 
 MAX_PLACED_UNITS = 250_000  # with subordinates, one per principal unit each
+# Claims a bundle may imply (each unit holds every port its charm's catalog rows name): checking this
+# many takes a few seconds; the check refuses more before building any of them.
+MAX_CLAIMS = 500_000
 
 # `juju expose` without --to-cidrs stores 0.0.0.0/0 and ::/0 (docs/juju-facts.md#expose): either one
 # in an expose rule means anyone can connect.
@@ -47,6 +50,7 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
     problems: list[Problem] = []
     unchecked: list[str] = []
     hosts: dict[str, Host] = {}
+    _refuse_too_many_claims(merged, placed, catalog, profile, input)
     for name, app in merged.applications.items():
         if app is None:
             continue
@@ -90,6 +94,24 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
         # A bundle names no endpoints for ports: that is the charm's doing, at open-port time.
         endpoints_known=False,
     )
+
+
+def _refuse_too_many_claims(
+    merged: Part, placed: Placed, catalog: Catalog, profile: Profile, input: str
+) -> None:
+    total = 0
+    for name, app in merged.applications.items():
+        if app is None:
+            continue
+        charm = charm_name(app.charm) if app.charm else name
+        total += len(placed.units.get(name, ())) * sum(
+            len(r.claims) for r in catalog.for_charm(charm, profile)
+        )
+    if total > MAX_CLAIMS:
+        raise InputError(
+            input,
+            f"the bundle's units would hold {total} catalog ports, more than the {MAX_CLAIMS} this checker judges",
+        )
 
 
 def merged_bundle(parts: Sequence[Part]) -> Part:

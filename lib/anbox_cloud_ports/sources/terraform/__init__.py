@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from ...catalog import Catalog, Profile
 from ...gcpause import gc_paused
 from ...model import Deployment
+from ...names import validate_names
 from .arguments import VarArg, VarFile, VarSource
 from .errors import ConfigError, LimitError, ParseError, ParserUnavailableError, TerraformError, VariableError
 from .plan_json import looks_like_plan, read_plan
@@ -89,4 +90,7 @@ def load_directory(
             where = definitions[name].where if name in definitions else str(config.variables[name].loc)
             root.validate(name, values[name], VariableError, where)
         plan = read_resources(root, os.path.normpath(directory))
-        return build(plan, catalog or Catalog.builtin(), profile, DIRECTORY_HINT)
+        deployment = build(plan, catalog or Catalog.builtin(), profile, DIRECTORY_HINT)
+    # As every document source is checked in `sources.load`: a name Juju refuses is refused here.
+    validate_names(deployment)
+    return deployment

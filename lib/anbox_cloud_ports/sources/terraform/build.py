@@ -87,7 +87,12 @@ class _Builder:
                     rule=RULE_UNRESOLVED,
                 )
             )
-        models = {label: Model(label, self.plan.models[key].name) for key, label in self.labels.items()}
+        # A model Juju refuses to create holds nothing: it is reported above, not part of what is checked.
+        models = {
+            label: Model(label, self.plan.models[key].name)
+            for key, label in self.labels.items()
+            if key not in self.refused_models
+        }
         return Deployment(
             input=self.plan.input,
             applications=MappingProxyType(self.applications),
