@@ -25,6 +25,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
+# docs/juju-facts.md#open-port-conflicts: the hook tool decides first, with the same code in both.
+JUJU_DEPRECATED = "--juju is deprecated and changes nothing: Juju 3.x and 4.x refuse the same open-port calls"
+
 # Inputs are configuration documents; anything this big is a mistake or an attack, not a model.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -69,7 +72,10 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
     )
     check.add_argument(
-        "--juju", choices=JUJU_VERSIONS, default="3", help="Juju conflict semantics (default 3)"
+        "--juju",
+        choices=JUJU_VERSIONS,
+        default=None,
+        help="deprecated, no effect: Juju 3.x and 4.x refuse the same open-port calls",
     )
     check.add_argument("--profile", choices=PROFILES, default="charmed")
     check.add_argument(
@@ -186,7 +192,7 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         data, name = read_input(args.input)
         overlays = [read_input(path) for path in args.overlay]
         deployment = sources.load(data, input=name, overlays=overlays, catalog=catalog, profile=profile)
-    report = check(deployment, catalog=catalog, juju=args.juju)
+    report = check(deployment, catalog=catalog, juju=args.juju or "3")
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
 
@@ -234,7 +240,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return int(exit_.code or 0) if not isinstance(exit_.code, str) else EXIT_UNUSABLE
     command = {"check": _check, "catalog": _catalog_command, "preflight": _preflight, "firewall": _firewall}
     try:
-        return command[args.command](args, stdout)
+        status = command[args.command](args, stdout)
+        if getattr(args, "juju", None) is not None:
+            # After the report, and only when there is one: exit 2 stays one line on stderr.
+            stderr.write(f"anbox-ports check: {JUJU_DEPRECATED}\n")
+        return status
     except AnboxPortsError as error:
         stderr.write(f"anbox-ports {args.command}: {error}\n")
         return EXIT_UNUSABLE

@@ -71,10 +71,27 @@ def test_the_reference_deployment_is_clean_and_says_so() -> None:
     assert "Clean: 10 units on 5 hosts match the catalog." in out
 
 
-def test_the_reference_is_clean_under_juju_4_too() -> None:
-    code, out, _ = run("check", "--juju", "4", "--format", "json")
+@pytest.mark.parametrize("juju", ["3", "4"])
+def test_juju_is_deprecated_with_one_line_and_changes_nothing(juju: str, broken: Path) -> None:
+    """Juju 3.x and 4.x refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts):
+    `--juju` is still accepted, says so once on stderr, and the verdict and exit status are unchanged."""
+    code, out, err = run("check", "--juju", juju, "--format", "json")
     assert code == 0
-    assert json.loads(out)["juju"] == "4"
+    assert json.loads(out)["juju"] == juju
+    assert err == (
+        "anbox-ports check: --juju is deprecated and changes nothing: Juju 3.x and 4.x refuse the same "
+        "open-port calls\n"
+    )
+    plain, with_juju = (
+        run("check", str(broken), "--format", "json"),
+        run("check", str(broken), "--juju", juju, "--format", "json"),
+    )
+    assert plain[0] == with_juju[0] == 1
+    assert json.loads(plain[1])["findings"] == json.loads(with_juju[1])["findings"]
+    code, out, err = run("check", "--juju", juju, "/nonexistent.yaml")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
 
 
 def test_findings_exit_1_with_every_rule_in_the_table(broken: Path) -> None:
@@ -179,7 +196,7 @@ def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) ->
         (
             "services:\n  - service: X\n    charms: [x]\n    ports: ['2-1']\n",
             ("--catalog",),
-            "start is greater than end",
+            "invalid port range 2-1/tcp",
         ),
     ],
 )

@@ -157,7 +157,7 @@ _CLAIM = {"endpoint": "", "exposed": False, "port": "8444/tcp", "source": "defau
             {"claims": json.dumps([{**_CLAIM, "endpiont": "api"}])},
             "claims[0].endpiont: Extra inputs are not permitted",
         ),
-        ({"claims": json.dumps([{**_CLAIM, "port": "70000/tcp"}])}, "out of range 1-65535"),
+        ({"claims": json.dumps([{**_CLAIM, "port": "70000/tcp"}])}, "bounds must be between 0 and 65535"),
         ({"claims": json.dumps({"port": "80"})}, "claims: Input should be a valid list"),
         ({"claims": json.dumps([_CLAIM] * 10_000)}, f"more than the {MAX_FIELD_CHARS} allowed"),
         ({"claims": json.dumps([{}] * (MAX_CLAIMS + 1))}, f"more than the {MAX_CLAIMS} claims allowed"),
@@ -183,6 +183,17 @@ def test_each_kind_of_bad_data_is_one_typed_line(change: dict[str, str | None], 
     assert "\n" not in message
     assert len(message) < 500
     assert not err.missing
+
+
+@pytest.mark.parametrize(("port", "read"), [("0/tcp", "0/tcp"), ("icmp/tcp", "icmp"), ("80/TCP", "80/tcp")])
+def test_claims_are_read_as_juju_reads_a_port_range(port: str, read: str):
+    """A claim's port is Juju's syntax (docs/juju-facts.md#port-syntax, ParsePortRange): what Juju
+    reads is read, port 0 included, since a provider publishes what its unit holds."""
+    bag = databag(claims=(claim("8444/tcp"),))
+    bag["claims"] = json.dumps([{"endpoint": "", "exposed": False, "port": port, "source": "extra"}])
+    decoded = decode_unit("ams/0", bag, app="ams")
+    assert isinstance(decoded, DecodedUnit), decoded
+    assert [str(c.port) for c in decoded.claims] == [read]
 
 
 def test_a_newer_provider_without_v1_keys_says_so():

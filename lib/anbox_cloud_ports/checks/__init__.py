@@ -47,12 +47,16 @@ def check(
     juju: JujuVersion = "3",
     rules: Sequence[Rule] = RULES,
 ) -> Report:
-    """Judge a deployment against the catalog; `juju` picks whose open-port rules apply (3.x or 4.x)."""
+    """Judge a deployment against the catalog.
+
+    `juju` is kept for callers and reports (`Report.juju`) but changes no verdict: Juju 3.x and 4.x
+    refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts).
+    """
     if juju not in JUJU_VERSIONS:
         raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
     catalog = catalog if catalog is not None else Catalog.builtin()
     with gc_paused():
-        index = Index(deployment, catalog, juju)
+        index = Index(deployment, catalog)
         found: list[Finding] = []
         for rule in rules:
             if rule.applies(deployment):

@@ -7,7 +7,7 @@ place and the problem):
     services:
       - service: NRPE
         charms: [nrpe]
-        ports: ["5666/tcp"]      # Juju port syntax: 80/tcp, 10000-11000/udp, icmp
+        ports: ["5666/tcp"]      # what `open-port` takes: 80/tcp, 10000-11000/udp, icmp
         exposed: false           # exposed externally, as the seed's column
         required: true           # true/false, or yes/no/conditional
         description: Nagios remote plugin executor
@@ -23,7 +23,8 @@ import pydantic
 
 from ..catalog import CatalogRow, Profile, Required
 from ..errors import InputError, PortRangeError
-from ..ports import PortRange
+from ..ports import PORT_ZERO, PortRange
+from ..text import quote
 from . import yamlload
 
 _Name = Annotated[str, pydantic.StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
@@ -77,13 +78,21 @@ def load_catalog_rows(text: str | bytes, *, input: str) -> list[CatalogRow]:
 def _rows(services: Iterable[_Service], document: object, input: str) -> Iterable[CatalogRow]:
     for i, service in enumerate(services):
         for j, text in enumerate(service.ports):
+            loc = ("services", i, "ports", j)
             try:
-                port = PortRange.parse(text)
+                # A row is what the charm opens: the hook tool's syntax (docs/juju-facts.md#port-syntax).
+                port = PortRange.parse_open_port(text)
             except PortRangeError as err:
-                loc = ("services", i, "ports", j)
                 raise InputError(
                     input, str(err), where=yamlload.path(*loc), line=_line(document, loc)
                 ) from None
+            if port.has_port_zero:
+                raise InputError(
+                    input,
+                    f"invalid port range {quote(text)}: {PORT_ZERO}",
+                    where=yamlload.path(*loc),
+                    line=_line(document, loc),
+                )
             cell = (
                 ""
                 if port.protocol == "icmp"

@@ -359,6 +359,20 @@ def test_values_that_cannot_be_ports_are_findings_and_defaults_stay():
     assert ("nats/0", "4222/tcp", "catalog") in ports
 
 
+@pytest.mark.parametrize(("option", "value"), [("port", "0"), ("exposed_instance_ports", '"0-100"')])
+def test_an_option_of_port_0_is_an_operators_mistake(option: str, value: str):
+    """Juju would open 0/tcp (docs/juju-facts.md#port-syntax), but a service told to listen on 0 gets
+    any free port: the option is reported, as the charm library blocks it, and the default is checked."""
+    charm = "ams" if option == "port" else "ams-lxd"
+    deployment = bundle(
+        f"applications:\n  app: {{charm: {charm}, num_units: 1, options: {{{option}: {value}}}}}\n"
+    )
+    [problem] = deployment.problems
+    assert f"{option}=" in problem.message
+    assert "1-65535" in problem.message
+    assert not any(c.port.has_port_zero for c in deployment.claims)
+
+
 def test_applications_outside_the_catalog_are_placed_but_claim_nothing():
     deployment = bundle(
         """

@@ -191,3 +191,16 @@ def test_wrong_shapes_are_refused(text: str, expected: str):
         load(text, input="bad.yaml")
     assert expected in str(info.value)
     assert str(info.value).startswith("bad.yaml")
+
+
+def test_open_ports_are_read_as_juju_prints_them():
+    """docs/juju-facts.md#port-syntax: status writes each range with `PortRange.String()`, so `icmp`
+    and `0/tcp` (nothing in Juju refuses port 0) appear as such; Juju 3.6 on Kubernetes prints pod
+    ports with the protocol upper-case (`8080/TCP`). All are read, none is an invalid port."""
+    text = (
+        "model: {name: m, type: iaas}\nmachines: {'0': {}}\napplications:\n  app:\n    charm: app\n"
+        "    units:\n      app/0:\n        machine: '0'\n        open-ports: [icmp, 0/tcp, 8080/TCP, 9-10/udp]\n"
+    )
+    deployment = load(text, input="status.yaml")
+    assert ports(deployment, "app/0") == {"icmp", "0/tcp", "8080/tcp", "9-10/udp"}
+    assert deployment.problems == ()

@@ -88,7 +88,7 @@ FINDINGS: dict[str, tuple[set[tuple[str, ...]], str]] = {
         'exposed_instance_ports="10000 - 110000": must be a port range',
     ),
     "option-port-list.yaml": ({("nats/0",)}, 'client-port="[4222, 4223]": must be a port number 1-65535'),
-    "status-open-port-junk.json": ({("nats/0",)}, 'unknown protocol "sctp"'),
+    "status-open-port-junk.json": ({("nats/0",)}, 'invalid protocol "sctp"'),
 }
 
 
