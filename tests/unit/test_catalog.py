@@ -169,3 +169,15 @@ def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "invalid choice: 'yaml'" in err
+
+
+def test_whether_a_charm_is_a_subordinate():
+    """docs/juju-facts.md#subordinate-charms: known subordinates by name, catalog charms are
+    principals, and nothing is said of the rest."""
+    catalog = Catalog.builtin()
+    assert all(catalog.subordinate(charm) is False for charm in catalog.charms("charmed"))
+    for charm in ("telegraf", "grafana-agent", "nrpe", "ntp", "filebeat", "landscape-client"):
+        assert catalog.subordinate(charm) is True
+    assert catalog.subordinate("opentelemetry-collector") is True
+    assert catalog.subordinate("ubuntu-advantage") is True
+    assert catalog.subordinate("postgresql") is None

@@ -25,7 +25,7 @@ applications:
     num_units: 1
     to: ["0"]
   anbox-stream-gateway-lb:
-    charm: cs:~anbox-charmers/haproxy-42
+    charm: haproxy
     num_units: 1
     expose: true
     to: ["0"]
@@ -168,13 +168,13 @@ def test_overlays_apply_in_order(tmp_path: Path, broken: Path) -> None:
 
 
 def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) -> None:
-    catalog = tmp_path / "nrpe.yaml"
+    catalog = tmp_path / "proxy.yaml"
     catalog.write_text(
-        "services:\n  - service: NRPE\n    charms: [nrpe]\n    ports: ['443/tcp']\n    required: yes\n"
+        "services:\n  - service: Proxy\n    charms: [my-proxy]\n    ports: ['443/tcp']\n    required: yes\n"
     )
     bundle = tmp_path / "b.yaml"
     bundle.write_text(
-        "machines: {'0': {}}\napplications:\n  nrpe: {charm: nrpe, num_units: 1, to: ['0']}\n"
+        "machines: {'0': {}}\napplications:\n  my-proxy: {charm: my-proxy, num_units: 1, to: ['0']}\n"
         "  agent: {charm: anbox-stream-agent, num_units: 1, to: ['0']}\n"
     )
     code, out, _ = run("check", str(bundle), "--format", "json")
@@ -182,7 +182,7 @@ def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) ->
     assert json.loads(out)["summary"]["unchecked"] == 1
     code, out, _ = run("check", str(bundle), "--catalog", str(catalog), "--format", "json")
     assert code == 1
-    assert json.loads(out)["findings"][0]["units"] == ["agent/0", "nrpe/0"]
+    assert json.loads(out)["findings"][0]["units"] == ["agent/0", "my-proxy/0"]
 
 
 @pytest.mark.parametrize(

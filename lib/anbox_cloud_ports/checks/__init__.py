@@ -17,6 +17,7 @@ from ..gcpause import gc_paused
 from ..model import Deployment
 from . import (
     external_port_unexposed,
+    guessed_subordinate,
     internal_port_exposed,
     invalid_port,
     port_conflict,
@@ -36,6 +37,7 @@ RULES: tuple[Rule, ...] = (
     required_port_missing.RULE,
     invalid_port.RULE,
     uncatalogued_port.RULE,
+    guessed_subordinate.RULE,
 )
 RULES_BY_ID: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in RULES})
 
@@ -55,6 +57,9 @@ def check(
     if juju not in JUJU_VERSIONS:
         raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
     catalog = catalog if catalog is not None else Catalog.builtin()
+    unclaimed = {p.rule for p in deployment.problems} - RULES_BY_ID.keys()
+    if unclaimed:  # a problem no rule reports would vanish silently
+        raise ValueError(f"problems with unregistered rule ids: {', '.join(sorted(unclaimed))}")
     with gc_paused():
         index = Index(deployment, catalog)
         found: list[Finding] = []

@@ -16,7 +16,7 @@ ID = "invalid-port"
 
 
 def check(index: Index) -> Iterator[Finding]:
-    return map(from_problem, index.deployment.problems)
+    return (from_problem(p) for p in index.deployment.problems if p.rule == ID)
 
 
 RULE = Rule(

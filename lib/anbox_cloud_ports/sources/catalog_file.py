@@ -12,6 +12,10 @@ place and the problem):
         required: true           # true/false, or yes/no/conditional
         description: Nagios remote plugin executor
         profile: charmed         # charmed (default) or appliance
+        subordinate: true        # the charm is a subordinate (`subordinate: true` in its metadata)
+
+`subordinate` is what a bundle cannot say: a subordinate application has no `num_units`, and its
+units live beside each unit of the principals it relates to.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class _Service(pydantic.BaseModel):
     condition: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
     description: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
     profile: Profile = "charmed"
+    subordinate: bool = False
 
 
 class _File(pydantic.BaseModel):
@@ -108,6 +113,7 @@ def _rows(services: Iterable[_Service], document: object, input: str) -> Iterabl
                 _required(service.required),
                 service.description,
                 condition=service.condition,
+                subordinate=service.subordinate,
             )
 
 

@@ -41,3 +41,14 @@ def test_what_cannot_be_a_catalog_port_is_one_line(ports: str, message: str):
         rows(ports)
     assert message in str(info.value)
     assert len(str(info.value).splitlines()) == 1
+
+
+def test_a_service_can_say_its_charm_is_a_subordinate():
+    from anbox_cloud_ports.catalog import Catalog
+
+    text = (
+        "services:\n  - service: Agent\n    charms: [my-agent]\n    ports: [9100/tcp]\n    subordinate: true\n"
+        "  - service: Proxy\n    charms: [my-proxy]\n    ports: [8080/tcp]\n"
+    )
+    catalog = Catalog.builtin().extend(load_catalog_rows(text, input="c.yaml"))
+    assert (catalog.subordinate("my-agent"), catalog.subordinate("my-proxy")) == (True, False)

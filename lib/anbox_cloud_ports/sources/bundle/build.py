@@ -13,13 +13,13 @@ from ...catalog import Catalog, CatalogRow, ConfigOption, Profile
 from ...errors import InputError, OptionError
 from ...model import Application, Claim, ClaimOrigin, Deployment, ExposeTarget, Host, Problem, Unit
 from ...names import charm_name
-from ...text import plain
+from ...text import plain, quote
 from ..yamlload import path
 from .overlay import merge
 from .placement import Placed as PlacedUnit
 from .placement import Placer
 from .reader import MAX_UNITS, AppSpec, Part
-from .subordinates import subordinates
+from .subordinates import Guess, subordinates
 from .verify import refuse_overlay_fields_in_base, verify
 
 MAX_PLACED_UNITS = 250_000  # with subordinates, one per principal unit each
@@ -40,7 +40,8 @@ def expose_target(cidrs: Iterable[str], spaces: Iterable[str]) -> ExposeTarget:
 def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profile) -> Deployment:
     """Merge, verify and place; then turn every unit of a catalogued charm into its claims."""
     merged = merged_bundle(parts)
-    placed = place_units(merged, input)
+    refuse_subordinate_units(merged, catalog, profile)
+    placed = place_units(merged, input, catalog, profile)
     applications: dict[str, Application] = {}
     units: list[Unit] = []
     claims: list[Claim] = []
@@ -50,8 +51,9 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
     for name, app in merged.applications.items():
         if app is None:
             continue
-        charm = charm_name(app.charm) if app.charm else name
-        is_sub = name in placed.subordinates
+        charm = charm_name(app.charm)  # never empty: verification refuses an empty charm path
+        # Known from the catalog, or read as one from its relations (a guess, reported as such).
+        is_sub = name in placed.subordinates or catalog.subordinate(charm, profile) is True
         applications[name] = Application(
             name, charm, exposure(app), subordinate=is_sub, location=app.location
         )
@@ -71,6 +73,7 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
             unchecked.append(name)
             continue
         claims.extend(_claims(app, charm, app_units, catalog.for_charm(charm, profile), problems))
+    problems.extend(_guessed(merged, guess, units) for guess in placed.guesses)
     return Deployment(
         input=input,
         applications=MappingProxyType(applications),
@@ -109,16 +112,38 @@ class Placed:
 
     units: Mapping[str, list[PlacedUnit]]
     subordinates: Mapping[str, list[str]]
+    guesses: Sequence[Guess] = ()
 
 
-def place_units(merged: Part, input: str) -> Placed:
+def refuse_subordinate_units(merged: Part, catalog: Catalog, profile: Profile) -> None:
+    """A known subordinate charm given units: Juju deploys it, then fails adding each unit.
+
+    docs/juju-facts.md#bundles, "Subordinates": bundle verification loads no charm, so it passes; the
+    controller refuses the units (state `addUnitOpsWithCons`: "application is a subordinate").
+    """
+    for name, app in merged.applications.items():
+        if app is None or app.num_units <= 0 or not app.charm:
+            continue
+        charm = charm_name(app.charm)
+        if catalog.subordinate(charm, profile):
+            raise InputError(
+                app.location.file,
+                f"charm {plain(charm)} is a subordinate, so Juju fails to add the {app.num_units} unit(s) asked "
+                f"('cannot add unit to application {quote(name)}: application is a subordinate'); a "
+                "subordinate's units come from its relations: drop num_units (and to:)",
+                where=f"{app.where}.num_units",
+                line=app.location.line,
+            )
+
+
+def place_units(merged: Part, input: str, catalog: Catalog, profile: Profile) -> Placed:
     total = sum(app.num_units for app in merged.applications.values() if app is not None)
     if total > MAX_UNITS:
         raise InputError(
             input, f"the bundle asks for {total} units, more than the {MAX_UNITS} this checker places"
         )
     placed = Placer(merged).run()
-    followed = subordinates(merged, placed)
+    followed, guesses = subordinates(merged, placed, catalog, profile)
     with_subordinates = total + sum(len(placed[p]) for principals in followed.values() for p in principals)
     if with_subordinates > MAX_PLACED_UNITS:
         raise InputError(
@@ -132,7 +157,7 @@ def place_units(merged: Part, input: str) -> Placed:
         placed[sub] = [
             unit._replace(location=app.location) for principal in principals for unit in placed[principal]
         ]
-    return Placed(placed, followed)
+    return Placed(placed, followed, guesses)
 
 
 def _claims(
@@ -143,7 +168,8 @@ def _claims(
     problems: list[Problem],
 ) -> Iterator[Claim]:
     """Each unit's claims of each catalog row of its charm, moved by the application's options."""
-    options = {key: value for key, (value, _) in app.options.items()}
+    given = app.options or {}
+    options = {key: value for key, (value, _) in given.items()}
     for row in rows:
         try:
             moved = row.claims_for(charm, options)
@@ -153,7 +179,7 @@ def _claims(
             problems.append(_invalid_option(app, option, err, row.ports, units))
             moved = [(port, None) for port in row.claims]
         for port, option_name in moved:
-            location = app.options[option_name][1] if option_name in app.options else app.location
+            location = given[option_name][1] if option_name in given else app.location
             origin: ClaimOrigin = "config" if option_name else "catalog"
             for unit in units:
                 yield Claim(unit.key, port, "", origin, option_name, row, location)
@@ -167,15 +193,40 @@ def exposure(app: AppSpec) -> Mapping[str, ExposeTarget]:
     return MappingProxyType(
         {
             endpoint: expose_target(rule.cidrs or (), rule.spaces or ())
-            for endpoint, rule in app.exposed_endpoints.items()
+            for endpoint, rule in (app.exposed_endpoints or {}).items()
         }
+    )
+
+
+def _guessed(merged: Part, guess: Guess, units: Sequence[Unit]) -> Problem:
+    """Say that an application was read as a subordinate, and why (the guessed-subordinate rule)."""
+    app = merged.applications[guess.application]
+    assert app is not None  # noqa: S101 - only placed applications are guessed
+    names = tuple(u.key for u in units if u.application == guess.application)
+    related = "; ".join(plain(r, 120) for r in guess.relations)
+    return Problem(
+        rule="guessed-subordinate",
+        severity="info",
+        message=(
+            f"application {path(app.name)} (charm {plain(guess.charm)}, unknown to the catalog) has no units of "
+            f"its own and is related to applications that have ({related}): it is read as a subordinate, "
+            "with a unit beside each unit of those applications; if its charm is not a subordinate, Juju "
+            "gives it no unit at all"
+        ),
+        fix=(
+            f"say what charm {plain(guess.charm)} is in a --catalog file (`subordinate: true`, or rows for "
+            "its ports), so the checker need not guess"
+        ),
+        units=names,
+        location=app.location,
     )
 
 
 def _invalid_option(
     app: AppSpec, option: ConfigOption, err: OptionError, default: str, units: Sequence[Unit]
 ) -> Problem:
-    location = app.options[option.name][1] if option.name in app.options else app.location
+    given = app.options or {}
+    location = given[option.name][1] if option.name in given else app.location
     allowed = option.rule.removeprefix("must be ")
     return Problem(
         message=f"application {path(app.name)}: {plain(str(err), 200)}; checking with the catalog default {default} instead",
