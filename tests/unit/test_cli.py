@@ -387,3 +387,21 @@ def test_the_terraform_layout_exposes_nats_to_private_networks_only(tmp_path: Pa
         "info",
         ["4222/tcp"],
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"applications": {"ams": {"charm": "ams", "num_units": 1}, "ams": {"charm": "ams", "num_units": 2}}}',
+        '{"model": {"name": "m"}, "machines": {}, "applications": {}, "applications": {}}',
+        '{"ams/0": {"charm": "ams", "leader": true, "opened-ports": [], "opened-ports": null}}',
+    ],
+)
+def test_a_json_key_repeated_in_one_object_is_exit_2(text: str, tmp_path: Path) -> None:
+    """As a repeated YAML key is: json.loads would keep the last one and hide the first."""
+    path = tmp_path / "dump.json"
+    path.write_text(text)
+    code, out, err = run("check", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"anbox-ports check: {path}: invalid JSON: key ")
+    assert err.count("\n") == 1

@@ -382,16 +382,48 @@ def test_one_bad_unit_among_good_ones_is_one_error_and_the_rest_are_checked(kind
     ]
 
 
-def test_not_yet_published_is_a_warning_and_duplicates_are_read_once():
+def test_not_yet_published_is_a_warning_and_a_unit_seen_twice_is_one_unit():
     units = [
         ("ams/0", "ams", dict(JUJU_KEYS)),
         ("ams/1", "ams", databag()),
         ("ams/1", "ams", {"claims": "junk"}),
+        ("ams/2", "ams", dict(JUJU_KEYS)),  # nothing on this relation,
+        ("ams/2", "ams", databag(machine="2")),  # its data on another: read, no warning
     ]
     deployment = deployment_from_units(units, input="relation ports")
-    assert [u.name for u in deployment.units] == ["ams/1"]
-    (problem,) = deployment.problems
-    assert (problem.severity, problem.units) == ("warning", ("ams/0",))
+    assert [u.name for u in deployment.units] == ["ams/1", "ams/2"]
+    warning, junk = sorted(deployment.problems, key=lambda p: p.units)
+    assert (warning.severity, warning.units) == ("warning", ("ams/0",))
+    assert (junk.severity, junk.units) == ("error", ("ams/1",))  # a bad record is still said
+
+
+def test_a_unit_on_two_relations_keeps_the_claims_of_both():
+    """Today's first-record-wins would lose agent/0's 443/tcp and with it the conflict with haproxy/0."""
+    agent = [claim("8443/tcp")], [claim("8443/tcp"), claim("443/tcp")]
+    units = [
+        ("agent/0", "agent", databag("anbox-stream-agent", tuple(agent[0]), machine="0")),
+        ("agent/0", "agent", databag("anbox-stream-agent", tuple(agent[1]), machine="0")),
+        ("haproxy/0", "haproxy", databag("haproxy", (claim("443/tcp"),), machine="0")),
+    ]
+    deployment = deployment_from_units(units, input="relation ports")
+    assert sorted(str(c.port) for c in deployment.claims if c.unit == "agent/0") == ["443/tcp", "8443/tcp"]
+    assert [f.rule for f in check(deployment).findings if f.severity == "error"] == ["port-conflict"]
+    assert deployment.problems == ()
+
+
+def test_records_that_disagree_on_the_machine_are_said():
+    units = [
+        ("ams/0", "ams", databag(machine="0")),
+        ("ams/0", "ams", databag(machine="1")),
+    ]
+    deployment = deployment_from_units(units, input="relation ports")
+    [unit] = deployment.units
+    assert unit.host.machine == "0"
+    [problem] = deployment.problems
+    assert problem.message == (
+        'unit ams/0 publishes different anbox_ports data on its relations (machine "0" and "1"): it is read '
+        "where its first record puts it, with the claims of all of them"
+    )
 
 
 def test_unreadable_units_arrive_as_errors():
