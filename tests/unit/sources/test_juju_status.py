@@ -204,3 +204,25 @@ def test_open_ports_are_read_as_juju_prints_them():
     deployment = load(text, input="status.yaml")
     assert ports(deployment, "app/0") == {"icmp", "0/tcp", "8080/tcp", "9-10/udp"}
     assert deployment.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("units", "error"),
+    [
+        (
+            "coturn/0: {machine: '0'}",
+            'applications.ams.units.coturn/0: unit "coturn/0" is listed under application "ams": Juju lists a '
+            "unit under the application whose name it carries",
+        ),
+        (
+            "ams/0: {machine: '0', subordinates: {ghost/0: {}}}",
+            'subordinate unit "ghost/0" belongs to no application of this status',
+        ),
+    ],
+)
+def test_a_unit_under_an_application_it_does_not_belong_to_is_refused(units: str, error: str):
+    text = f"model: {{name: m}}\napplications:\n  ams:\n    charm: ams\n    units: {{{units}}}\n  coturn: {{charm: coturn}}\n"
+    with pytest.raises(InputError) as info:
+        load(text, input="s.yaml")
+    assert error in str(info.value)
+    assert str(info.value).startswith("s.yaml:5: ")
