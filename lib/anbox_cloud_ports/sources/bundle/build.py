@@ -214,7 +214,7 @@ def _guessed(merged: Part, guess: Guess, units: Sequence[Unit]) -> Problem:
             "gives it no unit at all"
         ),
         fix=(
-            f"say what charm {plain(guess.charm)} is in a --catalog file (`subordinate: true`, or rows for "
+            f"Say what charm {plain(guess.charm)} is in a --catalog file (`subordinate: true`, or rows for "
             "its ports), so the checker need not guess"
         ),
         units=names,
