@@ -101,6 +101,8 @@ class CatalogRow:
     options: tuple[ConfigOption, ...] = ()
     # Said beside a finding that a wildcard expose rule leaks this row: what people get wrong about it.
     exposure_note: str = ""
+    # The charms' metadata says `subordinate: true` (an operator's row for nrpe, telegraf...).
+    subordinate: bool = False
     claims: tuple[PortRange, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -375,6 +377,25 @@ _APPLIANCE: tuple[CatalogRow, ...] = (
 )
 
 
+# Charms whose metadata says `subordinate: true`, read from each charm's own metadata.yaml or
+# charmcraft.yaml (docs/juju-facts.md#subordinate-charms). A bundle cannot say which applications are
+# subordinates (it carries no charm metadata), so the bundle reader knows these by name; the Anbox
+# charms are all principals.
+SUBORDINATE_CHARMS = frozenset(
+    {
+        "filebeat",
+        "grafana-agent",
+        "landscape-client",
+        "nrpe",
+        "ntp",
+        "opentelemetry-collector",
+        "telegraf",
+        "ubuntu-advantage",
+        "ubuntu-pro",
+    }
+)
+
+
 def parse_profile(text: object, input: str = "--profile") -> Profile:
     """A profile name from untyped input (a command line, config), or InputError naming the choices."""
     if text not in PROFILES:
@@ -476,6 +497,17 @@ class Catalog:
     def knows(self, charm: str, profile: Profile = "charmed") -> bool:
         """Whether the catalog can judge the charm: it has rows, or its source says what it opens."""
         return (profile, charm) in self._by_charm or self.facts(charm, profile) is not None
+
+    def subordinate(self, charm: str, profile: Profile = "charmed") -> bool | None:
+        """Whether a charm is a subordinate, as far as the catalog knows.
+
+        True for a known subordinate (SUBORDINATE_CHARMS, or a row saying so), False for a catalog
+        charm (a principal), None when nothing says.
+        """
+        rows = self.for_charm(charm, profile)
+        if charm in SUBORDINATE_CHARMS or any(row.subordinate for row in rows):
+            return True
+        return False if rows else None
 
     def charms(self, profile: Profile = "charmed") -> tuple[str, ...]:
         """Every charm name of a profile, in table order, each once."""

@@ -31,6 +31,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
+# docs/juju-facts.md#open-port-conflicts: the hook tool decides first, with the same code in both.
+JUJU_DEPRECATED = "--juju is deprecated and changes nothing: Juju 3.x and 4.x refuse the same open-port calls"
+
 # Inputs are configuration documents; anything this big is a mistake or an attack, not a model.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -95,7 +98,10 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
     )
     check.add_argument(
-        "--juju", choices=JUJU_VERSIONS, default="3", help="Juju conflict semantics (default 3)"
+        "--juju",
+        choices=JUJU_VERSIONS,
+        default=None,
+        help="deprecated, no effect: Juju 3.x and 4.x refuse the same open-port calls",
     )
     check.add_argument("--profile", choices=PROFILES, default="charmed")
     check.add_argument(
@@ -206,7 +212,12 @@ def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
     fix.add_argument(
         "--catalog", action="append", default=[], metavar="FILE", help="extra catalog rows (YAML, repeatable)"
     )
-    fix.add_argument("--juju", choices=JUJU_VERSIONS, default="3", help="Juju conflict semantics (default 3)")
+    fix.add_argument(
+        "--juju",
+        choices=JUJU_VERSIONS,
+        default=None,
+        help="deprecated, no effect: Juju 3.x and 4.x refuse the same open-port calls",
+    )
     fix.add_argument("--profile", choices=PROFILES, default="charmed")
     fix.add_argument(
         "--move-to",
@@ -228,7 +239,7 @@ def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         overlays=overlays,
         catalog=catalog,
         profile=args.profile,
-        juju=args.juju,
+        juju=args.juju or "3",
         into=args.move_to,
     )
     if not result.ok:
@@ -336,7 +347,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             deployment = sources.load_inputs(
                 inputs, overlays=overlays, catalog=catalog, profile=profile, spaces=args.space
             )
-    report = check(deployment, catalog=catalog, juju=args.juju)
+    report = check(deployment, catalog=catalog, juju=args.juju or "3")
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
 
@@ -452,7 +463,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         "fix": lambda args, out: _fix(args, out, stderr),
     }
     try:
-        return command[args.command](args, stdout)
+        status = command[args.command](args, stdout)
+        if getattr(args, "juju", None) is not None:
+            # After the report, and only when there is one: exit 2 stays one line on stderr.
+            stderr.write(f"anbox-ports {args.command}: {JUJU_DEPRECATED}\n")
+        return status
     except AnboxPortsError as error:
         stderr.write(for_terminal(f"anbox-ports {args.command}: {error}") + "\n")
         return EXIT_UNUSABLE

@@ -19,21 +19,36 @@ from .errors import PortRangeError
 
 Protocol = Literal["tcp", "udp", "icmp"]
 PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp")
-MIN_PORT = 1
+# Juju's bounds (docs/juju-facts.md#port-syntax: `Validate` allows 0..65535, and nothing in Juju
+# refuses port 0). Config options and listeners are stricter: see OPTION_MIN_PORT.
+MIN_PORT = 0
 MAX_PORT = 65535
+OPTION_MIN_PORT = 1
+"""The lowest port a config option, a catalog row or a declared listener may name. Juju would open
+`0/tcp`, but a service told to listen on port 0 gets whatever free port the kernel picks, so no
+firewall rule, catalog row or conflict check can name the port it ends up on: an option of 0 is an
+operator's mistake, refused before it reaches a hook tool."""
 
-# Longer than any valid port range ("65535-65535/icmp" is 16): refuse before any regex work, so a
-# hostile megabyte of digits costs nothing.
+PORT_ZERO = (
+    "port 0 is not a port a service can be reached on (binding port 0 takes any free port the kernel "
+    "picks), so it cannot be opened, exposed or checked"
+)
+
+# Longer than any port range Juju prints ("65535-65535/icmp" is 16): refuse before any other work, so
+# a hostile megabyte of digits costs nothing.
 _MAX_TEXT = 32
 
-# Juju's grammar (juju core/network/portrange.go `ParsePortRange`): <port>[/<proto>],
-# <from>-<to>[/<proto>], or icmp; protocol defaults to tcp.
-_JUJU_FORM = re.compile(r"(?P<start>[0-9]+)(?:-(?P<end>[0-9]+))?(?:/(?P<proto>[A-Za-z]+))?")
+# Go's strconv.Atoi on the pieces ParsePortRange splits out: an optional sign, then ASCII digits.
+_ATOI = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True, order=True, slots=True)
 class PortRange:
-    """An inclusive range of ports of one protocol; icmp has no ports (start = end = 0)."""
+    """An inclusive range of ports of one protocol; icmp has no ports (start = end = 0).
+
+    Juju writes icmp as -1..-1; here it is 0..0 of protocol icmp, which never meets a tcp or udp
+    range, so `0/tcp` (valid in Juju) and icmp stay apart.
+    """
 
     protocol: Protocol
     start: int
@@ -55,29 +70,47 @@ class PortRange:
 
     @classmethod
     def parse(cls, text: object) -> PortRange:
-        """Parse Juju's syntax: `8444`, `8444/tcp`, `10000-11000/UDP`, `icmp`."""
+        """Juju's own reading of a port range: `ParsePortRange` then `Validate`, rule for rule.
+
+        docs/juju-facts.md#port-syntax: split at the first `/` (no `/`: tcp); the port part is `icmp`
+        or one or two `strconv.Atoi` numbers joined by `-`; `icmp` forces the protocol to icmp
+        (`icmp/tcp` is icmp); the protocol is checked case-insensitively; bounds are 0..65535. So
+        `0/tcp`, `icmp/udp`, `+80` and `80/TCP` are read, `ICMP` and ` 80` are not. Errors end with
+        Juju's own words. This is the reading for every door that carries text Juju printed (`juju
+        status`, `opened-ports`, relation data); `parse_open_port` is what the hook tool accepts.
+        """
         if not isinstance(text, str):
             raise PortRangeError(f"invalid port range {_quote(text)}: expected a string like 80/tcp")
         if len(text) > _MAX_TEXT:
             raise PortRangeError(f"invalid port range {_quote(text)}: too long to be a port range")
-        if text.lower() == "icmp":
-            return ICMP
-        match = _JUJU_FORM.fullmatch(text)
-        if match is None:
-            raise PortRangeError(
-                f"invalid port range {_quote(text)}: expected <port>[/<protocol>], "
-                "<from>-<to>[/<protocol>] or icmp"
-            )
-        proto = (match["proto"] or "tcp").lower()
-        if proto not in ("tcp", "udp"):
-            detail = "icmp takes no port" if proto == "icmp" else f'unknown protocol "{match["proto"]}"'
-            raise PortRangeError(f"invalid port range {_quote(text)}: {detail}")
-        start = int(match["start"])
-        end = int(match["end"]) if match["end"] is not None else start
-        problem = _problem(proto, start, end)
+        ports, slash, written = text.partition("/")
+        protocol = written if slash else "tcp"
+        pieces = ports.split("-")
+        if len(pieces) > 2:
+            raise PortRangeError(f"invalid port range {_quote(text)}: invalid port range {_go_quote(ports)}")
+        if pieces == ["icmp"]:
+            start = end = -1
+            protocol = "icmp"
+        else:
+            for piece in pieces:
+                if not _ATOI.fullmatch(piece):
+                    shown = ports if len(pieces) == 1 else piece
+                    raise PortRangeError(
+                        f"invalid port range {_quote(text)}: invalid port {_go_quote(shown)}: "
+                        f"strconv.Atoi: parsing {_go_quote(piece)}: invalid syntax"
+                    )
+            start, end = int(pieces[0]), int(pieces[-1])
+        problem = _juju_problem(protocol.lower(), start, end)
         if problem:
             raise PortRangeError(f"invalid port range {_quote(text)}: {problem}")
-        return cls(cast(Protocol, proto), start, end)
+        if start == -1:
+            return ICMP
+        return cls(cast(Protocol, protocol.lower()), start, end)
+
+    @classmethod
+    def parse_open_port(cls, text: object) -> PortRange:
+        """What `open-port TEXT` accepts: the text lower-cased, then `parse` (jujuc/ports.go)."""
+        return cls.parse(text.lower() if isinstance(text, str) else text)
 
     @classmethod
     def single(cls, port: int, protocol: Protocol = "tcp") -> PortRange:
@@ -89,6 +122,11 @@ class PortRange:
     def size(self) -> int:
         """How many ports (sockets per address) the range needs; icmp needs none."""
         return 0 if self.protocol == "icmp" else self.end - self.start + 1
+
+    @property
+    def has_port_zero(self) -> bool:
+        """True for a tcp or udp range starting at 0, which Juju accepts and no service listens on."""
+        return self.protocol != "icmp" and self.start == 0
 
     def overlaps(self, other: PortRange) -> bool:
         """Same protocol and at least one port in common (inclusive bounds), as Juju's ConflictsWith.
@@ -113,16 +151,28 @@ class PortRange:
 
 
 def _problem(protocol: str, start: int, end: int) -> str | None:
-    if protocol not in PROTOCOLS:
-        return f'unknown protocol "{protocol}"'
+    """What is wrong with a constructed range (our icmp is 0..0), in Juju's words."""
     if protocol == "icmp":
-        return None if start == end == 0 else "icmp takes no port"
-    for port in (start, end):
-        if not MIN_PORT <= port <= MAX_PORT:
-            return f"port {port} is out of range {MIN_PORT}-{MAX_PORT}"
+        return None if start == end == 0 else f'protocol "icmp" doesn\'t support any ports; got "{start}"'
+    return _juju_problem(protocol, start, end)
+
+
+def _juju_problem(protocol: str, start: int, end: int) -> str | None:
+    """juju core/network/portrange.go `Validate` (icmp is -1..-1 there), message for message."""
+    if protocol not in PROTOCOLS:
+        return f'invalid protocol {_go_quote(protocol)}, expected "tcp", "udp", or "icmp"'
+    if protocol == "icmp":
+        return None if start == end == -1 else f'protocol "icmp" doesn\'t support any ports; got "{start}"'
     if start > end:
-        return "start is greater than end"
+        return f"invalid port range {start}-{end}/{protocol}"
+    if not (MIN_PORT <= start <= MAX_PORT and MIN_PORT <= end <= MAX_PORT):
+        return f"port range bounds must be between {MIN_PORT} and {MAX_PORT}, got {start}-{end}"
     return None
+
+
+def _go_quote(text: str) -> str:
+    """Go's %q of a short piece of input, as Juju's errors print it (bounded, escaped)."""
+    return _quote(text)
 
 
 def _quote(text: object) -> str:
@@ -173,7 +223,8 @@ def parse_ports_cell(ports: str, protocols: str) -> tuple[PortRange, ...]:
 def parse_port_option(value: object, protocol: Protocol = "tcp") -> PortRange:
     """A config option holding one port (`port: 8444`, `client-port: "4222"`).
 
-    YAML and Juju config hand over ints or strings; bools are ints to Python and are refused.
+    YAML and Juju config hand over ints or strings; bools are ints to Python and are refused. Port 0
+    is refused although Juju would open it (see OPTION_MIN_PORT).
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PortRangeError(f"invalid port {_quote(value)}: expected a port number 1-65535")
@@ -181,28 +232,44 @@ def parse_port_option(value: object, protocol: Protocol = "tcp") -> PortRange:
     if len(text) > _MAX_TEXT or not _DIGITS.fullmatch(text):
         raise PortRangeError(f"invalid port {_quote(text)}: expected a port number 1-65535")
     port = int(text)
-    if not MIN_PORT <= port <= MAX_PORT:
-        raise PortRangeError(
-            f"invalid port {_quote(text)}: port {port} is out of range {MIN_PORT}-{MAX_PORT}"
-        )
+    problem = _option_bounds(port, port)
+    if problem:
+        raise PortRangeError(f"invalid port {_quote(text)}: {problem}")
     return PortRange(protocol, port, port)
+
+
+_OPTION_RANGE = re.compile(r"([0-9]+)(?:-([0-9]+))?")
 
 
 def parse_range_option(value: object, protocol: Protocol = "tcp") -> PortRange:
     """A config option holding a range (`exposed_instance_ports: "10000-11000"`); a single port is accepted.
 
-    Errors quote the value as the user wrote it, not with the protocol this function appends.
+    Digits and one `-` only: no protocol, no sign, no `icmp` (Juju's syntax reads those, an option of
+    the charm does not). Errors quote the value as the user wrote it.
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise PortRangeError(f"invalid port range {_quote(value)}: expected <from>-<to>")
     text = str(value)
     if "/" in text:
         raise PortRangeError(f"invalid port range {_quote(text)}: expected <from>-<to> without a protocol")
-    try:
-        return PortRange.parse(f"{text}/{protocol}")
-    except PortRangeError as err:
-        problem = str(err).partition(": ")[2]
-        raise PortRangeError(f"invalid port range {_quote(text)}: {problem}") from None
+    match = _OPTION_RANGE.fullmatch(text) if len(text) <= _MAX_TEXT else None
+    if match is None:
+        raise PortRangeError(f"invalid port range {_quote(text)}: expected <from>-<to>, e.g. 10000-11000")
+    start = int(match[1])
+    end = int(match[2]) if match[2] is not None else start
+    problem = _option_bounds(start, end)
+    if problem:
+        raise PortRangeError(f"invalid port range {_quote(text)}: {problem}")
+    return PortRange(protocol, start, end)
+
+
+def _option_bounds(start: int, end: int) -> str | None:
+    for port in (start, end):
+        if not OPTION_MIN_PORT <= port <= MAX_PORT:
+            return f"port {port} is out of range {OPTION_MIN_PORT}-{MAX_PORT}"
+    if start > end:
+        return "start is greater than end"
+    return None
 
 
 def merge(ranges: Iterable[PortRange]) -> list[PortRange]:

@@ -130,8 +130,8 @@ def main() -> None:
             oracle_times.append(None)
         else:
             repeats = REPEATS if estimate is None or estimate < 5 else 1
-            oracle_took, expected = best_of(lambda d=deployment: oracle_pairs(d, "3"), repeats)
-            agree = expected == conflict_pairs(deployment, juju="3")
+            oracle_took, expected = best_of(lambda d=deployment: oracle_pairs(d), repeats)
+            agree = expected == conflict_pairs(deployment)
             oracle_text = f"{_fmt(oracle_took)} ({'agrees' if agree else 'DISAGREES'})"
             oracle_times.append(oracle_took)
             per_pair = oracle_took / pairs

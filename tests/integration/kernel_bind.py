@@ -4,7 +4,7 @@ Run inside a throwaway network namespace (one per Juju machine) by test_kernel_o
 JSON on stdin:
 
     {"address": "10.77.0.1", "mode": "any" | "host" | "mixed",
-     "claims": [{"unit": "ams/0", "protocol": "tcp", "start": 8444, "end": 8444}, ...]}
+     "claims": [{"unit": "ams/0", "service": "AMS API", "protocol": "tcp", "start": 8444, "end": 8444}, ...]}
 
 and prints JSON on stdout: {"failed": [claim indices], "sockets": n, "addresses": {unit: address},
 "ipv6": whether [::] was among them}.
@@ -12,7 +12,10 @@ and prints JSON on stdout: {"failed": [claim indices], "sockets": n, "addresses"
 Each unit stands for one service process that binds its ports exclusively, as a daemon does: no
 SO_REUSEADDR, no SO_REUSEPORT, TCP sockets listening, UDP sockets bound. Claims differing only by
 endpoint arrive once (one socket per port), and a port the same unit already holds is not bound again
-(a process does not collide with itself); every other port of every range is bound. A claim fails when
+(a process does not collide with itself), unless the two claims name two different services (catalog
+rows) of the unit: those are two processes, and the second bind is tried (`service` "" is the unit's
+own port, which never collides with the unit). Every other port of every range is bound, port 0
+included (the kernel then picks any free port). A claim fails when
 any of its ports gets EADDRINUSE, and the ports of a failed claim that did bind stay bound, because
 the engine's rule judges a later claim against every earlier one, failed or not. Every socket stays
 open until all claims are tried: the question is what the host looks like with all services started.
@@ -105,21 +108,24 @@ def main() -> int:
         return 3
 
     held: list[socket.socket] = []
-    # Per unit, the (protocol, port) it already holds: one process never collides with itself.
-    owned: dict[str, set[tuple[str, int]]] = {}
+    # Per unit, the (protocol, port) it already holds and the services holding it: one process never
+    # collides with itself.
+    owned: dict[str, dict[tuple[str, int], set[str]]] = {}
     addresses: dict[str, str] = {}
     failed: list[int] = []
     for index, claim in enumerate(claims):
         unit = str(claim["unit"])
+        service = str(claim.get("service", ""))
         protocol = str(claim["protocol"])
         if protocol == "icmp":
             continue  # nothing to bind: icmp has no ports
         if unit not in addresses:
             addresses[unit] = address_for(mode, len(addresses), host_address, ipv6)
-        mine = owned.setdefault(unit, set())
+        mine = owned.setdefault(unit, {})
         refused = False
         for port in range(int(claim["start"]), int(claim["end"]) + 1):
-            if (protocol, port) in mine:
+            holders = mine.get((protocol, port))
+            if holders is not None and (not service or "" in holders or service in holders):
                 continue
             try:
                 sock = bind_one(protocol, addresses[unit], port)
@@ -130,7 +136,7 @@ def main() -> int:
                 refused = True
                 continue
             held.append(sock)
-            mine.add((protocol, port))
+            mine.setdefault((protocol, port), set()).add(service)
         if refused:
             failed.append(index)
 

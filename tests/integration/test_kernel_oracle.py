@@ -5,11 +5,12 @@ kernel_bind.py binds that host's claims there in placement order (units in deplo
 unit's claims in order), as exclusive daemons would. The claims the kernel refuses with EADDRINUSE
 must be exactly the ones predicted three ways:
 
-- the rule itself, written out here: a claim fails when it overlaps, in the same protocol, a claim of
-  a different unit placed earlier on the same host (icmp never binds);
-- the engine's raw pairs (`checks.conflict_pairs`, the "bind" view), the later unit of each pair failing;
-- the engine's findings (`check(...)`, port-conflict findings carrying "bind"), Juju 3 and 4 alike,
-  since the bind view does not depend on Juju.
+- the rule itself, written out here: a claim fails when it shares a port other than 0, in the same
+  protocol, with a claim placed earlier on the same host by another process: another unit, or another
+  catalog service of the same unit (ams's API and its Prometheus endpoint). icmp binds nothing, and
+  binding port 0 takes any free port, so neither ever fails;
+- the engine's raw pairs (`checks.conflict_pairs`, the "bind" view), the later claim of each pair failing;
+- the engine's findings (`check(...)`, port-conflict findings carrying "bind"), whatever `juju` says.
 
 Each host is bound three times (every service on 0.0.0.0, every one on the host's address, and a mix
 of 0.0.0.0, the address and dual-stack [::]), so the verdict holds whichever address services bind.
@@ -52,6 +53,8 @@ LIB = Path(__file__).resolve().parents[2] / "lib" / "anbox_cloud_ports"
 CATALOG = Catalog.builtin()
 
 Key = tuple[str, PortRange]  # (unit, range): claims differing only by endpoint are one socket
+# (unit, range, service): a unit's claims of two catalog rows are two processes; "" is the unit itself.
+Entry = tuple[str, PortRange, str]
 
 
 # -- the tally printed at the end ------------------------------------------------------------------
@@ -97,19 +100,34 @@ def _report_tally(request: pytest.FixtureRequest) -> Iterator[None]:
 # -- placement and the three predictions -----------------------------------------------------------
 
 
-def placement(deployment: Deployment) -> dict[Host, list[Key]]:
-    """Per host, the (unit, range) keys in the order the services start; icmp included (never binds)."""
+def placement(deployment: Deployment) -> dict[Host, list[Entry]]:
+    """Per host, the (unit, range, service) entries in the order the services start; icmp included."""
     by_unit: dict[str, list[Claim]] = {}
     for claim in deployment.claims:
         by_unit.setdefault(claim.unit, []).append(claim)
-    hosts: dict[Host, list[Key]] = {}
+    hosts: dict[Host, list[Entry]] = {}
     for unit in deployment.units:
-        keys = hosts.setdefault(unit.host, [])
+        entries = hosts.setdefault(unit.host, [])
         for claim in by_unit.get(unit.name, ()):
-            key = (unit.name, claim.port)
-            if key not in keys:
-                keys.append(key)
+            entry = (unit.name, claim.port, service_of(claim))
+            if entry not in entries:
+                entries.append(entry)
     return hosts
+
+
+def service_of(claim: Claim) -> str:
+    """The catalog service a claim realises (a process of its own), or "" for the unit's own ports."""
+    row = claim.row
+    return "" if row is None else f"{row.service}|{row.ports}|{row.protocol}|{row.description}"
+
+
+def positions(placed: Mapping[Host, Sequence[Entry]]) -> dict[Key, int]:
+    """Where each (unit, range) first binds on its host: the later of two claims is the one that fails."""
+    out: dict[Key, int] = {}
+    for entries in placed.values():
+        for index, (unit, port, _) in enumerate(entries):
+            out.setdefault((unit, port), index)
+    return out
 
 
 def unit_order(deployment: Deployment) -> dict[str, int]:
@@ -119,37 +137,42 @@ def unit_order(deployment: Deployment) -> dict[str, int]:
     return order
 
 
-def predicted_by_rule(placed: Mapping[Host, Sequence[Key]]) -> set[Key]:
-    """The rule, literally: overlaps an earlier claim of another unit on the host, same protocol."""
+def predicted_by_rule(placed: Mapping[Host, Sequence[Entry]]) -> set[Key]:
+    """The rule, literally: shares a port other than 0 with an earlier claim of another process."""
     failing: set[Key] = set()
-    for keys in placed.values():
-        for j, (unit, port) in enumerate(keys):
+    for entries in placed.values():
+        for j, (unit, port, service) in enumerate(entries):
             if port.protocol == "icmp":
                 continue
-            if any(other != unit and port.overlaps(earlier) for other, earlier in keys[:j]):
-                failing.add((unit, port))
+            for other, earlier, other_service in entries[:j]:
+                shares = port.protocol == earlier.protocol and max(port.start, earlier.start, 1) <= min(
+                    port.end, earlier.end
+                )
+                two_processes = other != unit or (service and other_service and service != other_service)
+                if shares and two_processes:
+                    failing.add((unit, port))
+                    break
     return failing
 
 
-def _later(order: Mapping[str, int], a: Key, b: Key) -> Key:
-    return a if order[a[0]] > order[b[0]] else b
+def _later(position: Mapping[Key, int], a: Key, b: Key) -> Key:
+    return a if position[a] > position[b] else b
 
 
 def predicted_by_pairs(deployment: Deployment) -> dict[str, set[Key]]:
-    order = unit_order(deployment)
-    out: dict[str, set[Key]] = {}
-    for juju in JUJU_VERSIONS:
-        out[f"conflict_pairs(juju={juju})"] = {
-            _later(order, (ua, ra), (ub, rb))
-            for ua, ra, ub, rb, view in conflict_pairs(deployment, juju=juju)
+    position = positions(placement(deployment))
+    return {
+        "conflict_pairs": {
+            _later(position, (ua, ra), (ub, rb))
+            for ua, ra, ub, rb, view in conflict_pairs(deployment)
             if view == "bind"
         }
-    return out
+    }
 
 
 def predicted_by_findings(deployment: Deployment) -> dict[str, set[Key]]:
     """From port-conflict findings with the bind view: units (first, second), ports in the same order."""
-    order = unit_order(deployment)
+    position = positions(placement(deployment))
     out: dict[str, set[Key]] = {}
     # Every pair listed one by one: the summary finding past PAIR_CAP names no pairs.
     with mock.patch.object(port_conflict, "PAIR_CAP", 1_000_000):
@@ -158,11 +181,11 @@ def predicted_by_findings(deployment: Deployment) -> dict[str, set[Key]]:
             for finding in check(deployment, juju=juju).findings:
                 if finding.rule != "port-conflict" or "bind" not in finding.views:
                     continue
-                assert len(finding.units) == 2, finding
+                assert 1 <= len(finding.units) <= 2, finding
                 assert 1 <= len(finding.ports) <= 2, finding
                 first = (finding.units[0], finding.ports[0])
-                second = (finding.units[1], finding.ports[-1])
-                failing.add(_later(order, first, second))
+                second = (finding.units[-1], finding.ports[-1])
+                failing.add(_later(position, first, second))
             out[f"check(juju={juju}).findings"] = failing
     return out
 
@@ -174,25 +197,31 @@ def host_address(index: int) -> str:
     return f"10.77.{index // 250}.{index % 250 + 1}"
 
 
-def bind_in(ns: Namespace, address: str, keys: Sequence[Key], mode: str) -> tuple[set[Key], int]:
+def bind_in(ns: Namespace, address: str, entries: Sequence[Entry], mode: str) -> tuple[set[Key], int]:
     request = {
         "address": address,
         "mode": mode,
         "claims": [
-            {"unit": unit, "protocol": port.protocol, "start": port.start, "end": port.end}
-            for unit, port in keys
+            {
+                "unit": unit,
+                "service": service,
+                "protocol": port.protocol,
+                "start": port.start,
+                "end": port.end,
+            }
+            for unit, port, service in entries
         ],
     }
     done = ns.run(sys.executable, str(KERNEL_BIND), input=json.dumps(request), timeout=120)
     answer = json.loads(done.stdout)
-    return {keys[i] for i in answer["failed"]}, int(answer["sockets"])
+    return {entries[i][:2] for i in answer["failed"]}, int(answer["sockets"])
 
 
-def kernel_refusals(placed: Mapping[Host, Sequence[Key]]) -> dict[str, tuple[set[Key], int]]:
+def kernel_refusals(placed: Mapping[Host, Sequence[Entry]]) -> dict[str, tuple[set[Key], int]]:
     """Per address mode, the keys the kernel refused on any host and the sockets bound."""
-    busy = {host: keys for host, keys in placed.items() if any(p.protocol != "icmp" for _, p in keys)}
+    busy = {host: keys for host, keys in placed.items() if any(p.protocol != "icmp" for _, p, _ in keys)}
     for host, keys in busy.items():
-        sockets = sum(port.size for _, port in keys)
+        sockets = sum(port.size for _, port, _ in keys)
         assert sockets <= SOCKET_BUDGET, f"{host} needs {sockets} sockets, over the harness budget"
     result: dict[str, tuple[set[Key], int]] = {mode: (set(), 0) for mode in MODES}
     if not busy:
@@ -380,6 +409,23 @@ BROKEN: Mapping[str, tuple[Callable[[], Deployment], set[Key]]] = {
                 ("x/0", "icmp", ""),
                 ("y/0", "icmp", ""),
             ],
+        ),
+        set(),
+    ),
+    "ams's API moved onto its own Prometheus port (two services of one unit)": (
+        lambda: catalog_layout([("ams/0", "ams", "1")], options={"ams": {"port": 20002}}),
+        {("ams/0", P("20002/tcp"))},
+    ),
+    "lxd instance ports moved over its own API port (two services of one unit)": (
+        lambda: catalog_layout(
+            [("lxd/0", "ams-lxd", "3")], options={"lxd": {"exposed_instance_ports": "8000-9000"}}
+        ),
+        {("lxd/0", P("8000-9000/tcp"))},
+    ),
+    "port 0 on two units, and a range from 0 (binds nothing in particular: clean)": (
+        lambda: catalog_layout(
+            [("x/0", "x", "0"), ("y/0", "y", "0")],
+            extra=[("x/0", "0/tcp", ""), ("y/0", "0/tcp", ""), ("y/0", "0-5/udp", ""), ("x/0", "0/udp", "")],
         ),
         set(),
     ),

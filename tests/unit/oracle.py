@@ -3,11 +3,18 @@
 The engine sweeps per (host, protocol) and merges a unit's claims per range; this module does neither.
 It compares every claim with every other claim in the deployment, so it is quadratic and obviously
 right, and the property tests and the bench hold the engine to it.
+
+The rules (docs/juju-facts.md#open-port-conflicts), the same for Juju 3.x and 4.x since the hook tool
+(`checkForConflict`) decides first in both:
+
+* juju: two claims whose ranges `ConflictsWith` each other (same protocol, inclusive overlap; two icmp
+  always) on one host, held by two units (identical ranges included), or by one unit as two ranges
+  that are not identical;
+* bind: the overlap holds a port other than 0 (binding 0 takes any free port; icmp binds nothing),
+  and two processes hold it: two units, or one unit's two catalog services (two different rows).
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 from anbox_cloud_ports.findings import View
 from anbox_cloud_ports.model import Deployment
@@ -16,8 +23,8 @@ from anbox_cloud_ports.ports import PortRange
 ConflictPair = tuple[str, PortRange, str, PortRange, View]
 
 
-def oracle_pairs(deployment: Deployment, juju: Literal["3", "4"] = "3") -> set[ConflictPair]:
-    """Every (unit_a, range_a, unit_b, range_b, view) that objects, with (unit_a, range_a) < (unit_b, range_b)."""
+def oracle_pairs(deployment: Deployment) -> set[ConflictPair]:
+    """Every (unit_a, range_a, unit_b, range_b, view) that objects, with (unit_a, range_a) <= (unit_b, range_b)."""
     host_of = {unit.key: unit.host for unit in deployment.units}
     claims = [claim for claim in deployment.claims if claim.unit in host_of]
     result: set[ConflictPair] = set()
@@ -33,13 +40,12 @@ def oracle_pairs(deployment: Deployment, juju: Literal["3", "4"] = "3") -> set[C
             if not (rx.start <= ry.end and ry.start <= rx.end):
                 continue
             same_unit = x.unit == y.unit
-            identical = rx == ry
             views: list[View] = []
-            if not same_unit and rx.protocol != "icmp":
+            two_processes = not same_unit or (x.row is not None and y.row is not None and x.row != y.row)
+            shares_a_real_port = max(rx.start, ry.start, 1) <= min(rx.end, ry.end)
+            if rx.protocol != "icmp" and shares_a_real_port and two_processes:
                 views.append("bind")
-            if juju == "3" and (not same_unit or not identical):
-                views.append("juju")
-            if juju == "4" and not identical:
+            if not same_unit or rx != ry:
                 views.append("juju")
             (ua, ra), (ub, rb) = sorted([(x.unit, rx), (y.unit, ry)])
             for view in views:

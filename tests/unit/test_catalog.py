@@ -268,3 +268,15 @@ def test_bind_refuses_what_cannot_hold_the_row(option: tuple[Any, ...], port: st
 
     with pytest.raises(ValueError, match=message):
         Catalog.builtin().bind(ConfigOption(*option), PortRange.parse(port))
+
+
+def test_whether_a_charm_is_a_subordinate():
+    """docs/juju-facts.md#subordinate-charms: known subordinates by name, catalog charms are
+    principals, and nothing is said of the rest."""
+    catalog = Catalog.builtin()
+    assert all(catalog.subordinate(charm) is False for charm in catalog.charms("charmed"))
+    for charm in ("telegraf", "grafana-agent", "nrpe", "ntp", "filebeat", "landscape-client"):
+        assert catalog.subordinate(charm) is True
+    assert catalog.subordinate("opentelemetry-collector") is True
+    assert catalog.subordinate("ubuntu-advantage") is True
+    assert catalog.subordinate("postgresql") is None

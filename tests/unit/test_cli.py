@@ -25,7 +25,7 @@ applications:
     num_units: 1
     to: ["0"]
   anbox-stream-gateway-lb:
-    charm: cs:~anbox-charmers/haproxy-42
+    charm: haproxy
     num_units: 1
     expose: true
     to: ["0"]
@@ -71,10 +71,27 @@ def test_the_reference_deployment_is_clean_and_says_so() -> None:
     assert "Clean: 10 units on 5 hosts match the catalog." in out
 
 
-def test_the_reference_is_clean_under_juju_4_too() -> None:
-    code, out, _ = run("check", "--juju", "4", "--format", "json")
+@pytest.mark.parametrize("juju", ["3", "4"])
+def test_juju_is_deprecated_with_one_line_and_changes_nothing(juju: str, broken: Path) -> None:
+    """Juju 3.x and 4.x refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts):
+    `--juju` is still accepted, says so once on stderr, and the verdict and exit status are unchanged."""
+    code, out, err = run("check", "--juju", juju, "--format", "json")
     assert code == 0
-    assert json.loads(out)["juju"] == "4"
+    assert json.loads(out)["juju"] == juju
+    assert err == (
+        "anbox-ports check: --juju is deprecated and changes nothing: Juju 3.x and 4.x refuse the same "
+        "open-port calls\n"
+    )
+    plain, with_juju = (
+        run("check", str(broken), "--format", "json"),
+        run("check", str(broken), "--juju", juju, "--format", "json"),
+    )
+    assert plain[0] == with_juju[0] == 1
+    assert json.loads(plain[1])["findings"] == json.loads(with_juju[1])["findings"]
+    code, out, err = run("check", "--juju", juju, "/nonexistent.yaml")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
 
 
 def test_findings_exit_1_with_every_rule_in_the_table(broken: Path) -> None:
@@ -151,13 +168,13 @@ def test_overlays_apply_in_order(tmp_path: Path, broken: Path) -> None:
 
 
 def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) -> None:
-    catalog = tmp_path / "nrpe.yaml"
+    catalog = tmp_path / "proxy.yaml"
     catalog.write_text(
-        "services:\n  - service: NRPE\n    charms: [nrpe]\n    ports: ['443/tcp']\n    required: yes\n"
+        "services:\n  - service: Proxy\n    charms: [my-proxy]\n    ports: ['443/tcp']\n    required: yes\n"
     )
     bundle = tmp_path / "b.yaml"
     bundle.write_text(
-        "machines: {'0': {}}\napplications:\n  nrpe: {charm: nrpe, num_units: 1, to: ['0']}\n"
+        "machines: {'0': {}}\napplications:\n  my-proxy: {charm: my-proxy, num_units: 1, to: ['0']}\n"
         "  agent: {charm: anbox-stream-agent, num_units: 1, to: ['0']}\n"
     )
     code, out, _ = run("check", str(bundle), "--format", "json")
@@ -165,7 +182,7 @@ def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) ->
     assert json.loads(out)["summary"]["unchecked"] == 1
     code, out, _ = run("check", str(bundle), "--catalog", str(catalog), "--format", "json")
     assert code == 1
-    assert json.loads(out)["findings"][0]["units"] == ["agent/0", "nrpe/0"]
+    assert json.loads(out)["findings"][0]["units"] == ["agent/0", "my-proxy/0"]
 
 
 @pytest.mark.parametrize(
@@ -179,7 +196,7 @@ def test_an_extra_catalog_brings_its_services_into_the_checks(tmp_path: Path) ->
         (
             "services:\n  - service: X\n    charms: [x]\n    ports: ['2-1']\n",
             ("--catalog",),
-            "start is greater than end",
+            "invalid port range 2-1/tcp",
         ),
     ],
 )
@@ -577,3 +594,21 @@ def test_standard_input_among_several_inputs() -> None:
     code, out, err = run("check", "-", str(ANBOX / "show-application.json"), "--format", "json", stdin=status)
     assert (code, err) == (0, "")
     assert json.loads(out)["input"].startswith("<stdin>, ")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"applications": {"ams": {"charm": "ams", "num_units": 1}, "ams": {"charm": "ams", "num_units": 2}}}',
+        '{"model": {"name": "m"}, "machines": {}, "applications": {}, "applications": {}}',
+        '{"ams/0": {"charm": "ams", "leader": true, "opened-ports": [], "opened-ports": null}}',
+    ],
+)
+def test_a_json_key_repeated_in_one_object_is_exit_2(text: str, tmp_path: Path) -> None:
+    """As a repeated YAML key is: json.loads would keep the last one and hide the first."""
+    path = tmp_path / "dump.json"
+    path.write_text(text)
+    code, out, err = run("check", str(path))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"anbox-ports check: {path}: invalid JSON: key ")
+    assert err.count("\n") == 1

@@ -60,7 +60,7 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path):
     code, out, err = run("fix", str(bad))
     assert (code, out) == (2, "")
     assert err.count("\n") == 1
-    assert err.startswith(f"anbox-ports fix: {bad}:1: applications: expected a mapping")
+    assert err.startswith(f"anbox-ports fix: {bad}:1: applications: cannot unmarshal")
 
 
 def test_overlays_on_a_status_dump_are_refused():

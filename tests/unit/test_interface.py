@@ -179,7 +179,7 @@ _CLAIM = {"endpoint": "", "exposed": False, "port": "8444/tcp", "source": "defau
             {"claims": json.dumps([{**_CLAIM, "moved_from": "8444/tcp --endpoints x"}])},
             'claims[0].moved_from: invalid port range "8444/tcp --endpoints x"',
         ),
-        ({"claims": json.dumps([{**_CLAIM, "port": "70000/tcp"}])}, "out of range 1-65535"),
+        ({"claims": json.dumps([{**_CLAIM, "port": "70000/tcp"}])}, "bounds must be between 0 and 65535"),
         ({"claims": json.dumps({"port": "80"})}, "claims: Input should be a valid list"),
         ({"claims": json.dumps([_CLAIM] * 10_000)}, f"more than the {MAX_FIELD_CHARS} allowed"),
         ({"claims": json.dumps([{}] * (MAX_CLAIMS + 1))}, f"more than the {MAX_CLAIMS} claims allowed"),
@@ -236,6 +236,17 @@ def test_optional_claim_fields_round_trip_and_unknown_ones_are_ignored():
     assert later.claims == decoded.claims
     # A v1 writer that says nothing of them: unknown (None), not false.
     assert decode_unit("ams/0", GOOD, app="ams").claims[0].held is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("port", "read"), [("0/tcp", "0/tcp"), ("icmp/tcp", "icmp"), ("80/TCP", "80/tcp")])
+def test_claims_are_read_as_juju_reads_a_port_range(port: str, read: str):
+    """A claim's port is Juju's syntax (docs/juju-facts.md#port-syntax, ParsePortRange): what Juju
+    reads is read, port 0 included, since a provider publishes what its unit holds."""
+    bag = databag(claims=(claim("8444/tcp"),))
+    bag["claims"] = json.dumps([{"endpoint": "", "exposed": False, "port": port, "source": "extra"}])
+    decoded = decode_unit("ams/0", bag, app="ams")
+    assert isinstance(decoded, DecodedUnit), decoded
+    assert [str(c.port) for c in decoded.claims] == [read]
 
 
 def test_a_newer_provider_without_v1_keys_says_so():
@@ -460,16 +471,48 @@ def test_one_bad_unit_among_good_ones_is_one_error_and_the_rest_are_checked(kind
     ]
 
 
-def test_not_yet_published_is_a_warning_and_duplicates_are_read_once():
+def test_not_yet_published_is_a_warning_and_a_unit_seen_twice_is_one_unit():
     units = [
         ("ams/0", "ams", dict(JUJU_KEYS)),
         ("ams/1", "ams", databag()),
         ("ams/1", "ams", {"claims": "junk"}),
+        ("ams/2", "ams", dict(JUJU_KEYS)),  # nothing on this relation,
+        ("ams/2", "ams", databag(machine="2")),  # its data on another: read, no warning
     ]
     deployment = deployment_from_units(units, input="relation ports")
-    assert [u.name for u in deployment.units] == ["ams/1"]
-    (problem,) = deployment.problems
-    assert (problem.severity, problem.units) == ("warning", ("ams/0",))
+    assert [u.name for u in deployment.units] == ["ams/1", "ams/2"]
+    warning, junk = sorted(deployment.problems, key=lambda p: p.units)
+    assert (warning.severity, warning.units) == ("warning", ("ams/0",))
+    assert (junk.severity, junk.units) == ("error", ("ams/1",))  # a bad record is still said
+
+
+def test_a_unit_on_two_relations_keeps_the_claims_of_both():
+    """Today's first-record-wins would lose agent/0's 443/tcp and with it the conflict with haproxy/0."""
+    agent = [claim("8443/tcp")], [claim("8443/tcp"), claim("443/tcp")]
+    units = [
+        ("agent/0", "agent", databag("anbox-stream-agent", tuple(agent[0]), machine="0")),
+        ("agent/0", "agent", databag("anbox-stream-agent", tuple(agent[1]), machine="0")),
+        ("haproxy/0", "haproxy", databag("haproxy", (claim("443/tcp"),), machine="0")),
+    ]
+    deployment = deployment_from_units(units, input="relation ports")
+    assert sorted(str(c.port) for c in deployment.claims if c.unit == "agent/0") == ["443/tcp", "8443/tcp"]
+    assert [f.rule for f in check(deployment).findings if f.severity == "error"] == ["port-conflict"]
+    assert deployment.problems == ()
+
+
+def test_records_that_disagree_on_the_machine_are_said():
+    units = [
+        ("ams/0", "ams", databag(machine="0")),
+        ("ams/0", "ams", databag(machine="1")),
+    ]
+    deployment = deployment_from_units(units, input="relation ports")
+    [unit] = deployment.units
+    assert unit.host.machine == "0"
+    [problem] = deployment.problems
+    assert problem.message == (
+        'unit ams/0 publishes different anbox_ports data on its relations (machine "0" and "1"): it is read '
+        "where its first record puts it, with the claims of all of them"
+    )
 
 
 def test_unreadable_units_arrive_as_errors():

@@ -19,6 +19,8 @@ from anbox_cloud_ports.ports import (
 )
 
 
+# docs/juju-facts.md#port-syntax, "Results for each input": juju core/network/portrange.go
+# ParsePortRange then Validate, the table row for row.
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -26,37 +28,86 @@ from anbox_cloud_ports.ports import (
         ("80", "80/tcp"),
         ("10000-11000/udp", "10000-11000/udp"),
         ("10000-11000/UDP", "10000-11000/udp"),
-        ("443/TCP", "443/tcp"),
+        ("443/TCP", "443/tcp"),  # Validate lower-cases the protocol; String() prints it lower-case
         ("icmp", "icmp"),
-        ("ICMP", "icmp"),
+        ("icmp/tcp", "icmp"),  # the protocol is forced to icmp
+        ("icmp/icmp", "icmp"),
         ("5349-5349/udp", "5349/udp"),
+        ("80-80/tcp", "80/tcp"),
         ("1-65535/tcp", "1-65535/tcp"),
+        ("0/tcp", "0/tcp"),  # port 0 is valid for Juju
+        ("0", "0/tcp"),
+        ("0-65535/udp", "0-65535/udp"),
+        ("+80/tcp", "80/tcp"),  # strconv.Atoi takes a sign
+        ("080", "80/tcp"),  # and leading zeros
     ],
 )
-def test_parse_prints_juju_syntax(text: str, expected: str):
+def test_parse_reads_what_juju_reads(text: str, expected: str):
     assert str(PortRange.parse(text)) == expected
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("2000-1000/udp", 'invalid port range "2000-1000/udp": start is greater than end'),
-        ("70000", 'invalid port range "70000": port 70000 is out of range 1-65535'),
-        ("0/tcp", 'invalid port range "0/tcp": port 0 is out of range 1-65535'),
-        ("80/sctp", 'invalid port range "80/sctp": unknown protocol "sctp"'),
-        ("80/icmp", 'invalid port range "80/icmp": icmp takes no port'),
-        ("", 'invalid port range "": expected'),
-        (" 80", 'invalid port range " 80": expected'),
-        ("80/tcp; rm -rf /", 'invalid port range "80/tcp; rm -rf /": expected'),
-        ("--endpoints x 80", 'invalid port range "--endpoints x 80": expected'),
-        ("-80", 'invalid port range "-80": expected'),
-        ("10000 - 11000", 'invalid port range "10000 - 11000": expected'),
+        ("2000-1000/udp", 'invalid port range "2000-1000/udp": invalid port range 2000-1000/udp'),
+        (
+            "70000",
+            'invalid port range "70000": port range bounds must be between 0 and 65535, got 70000-70000',
+        ),
+        (
+            "65536/tcp",
+            'invalid port range "65536/tcp": port range bounds must be between 0 and 65535, got 65536-65536',
+        ),
+        (
+            "80/sctp",
+            'invalid port range "80/sctp": invalid protocol "sctp", expected "tcp", "udp", or "icmp"',
+        ),
+        ("80/icmp", 'invalid port range "80/icmp": protocol "icmp" doesn\'t support any ports; got "80"'),
+        (
+            "ICMP",
+            'invalid port range "ICMP": invalid port "ICMP": strconv.Atoi: parsing "ICMP": invalid syntax',
+        ),
+        ("", 'invalid port range "": invalid port "": strconv.Atoi'),
+        (" 80", 'invalid port range " 80": invalid port " 80": strconv.Atoi'),
+        ("80/tcp ", 'invalid port range "80/tcp ": invalid protocol "tcp "'),
+        ("80/ tcp", 'invalid port range "80/ tcp": invalid protocol " tcp"'),
+        ("80/", 'invalid port range "80/": invalid protocol ""'),
+        ("1-2-3", 'invalid port range "1-2-3": invalid port range "1-2-3"'),
+        ("-1/tcp", 'invalid port range "-1/tcp": invalid port "": strconv.Atoi'),
+        ("80/tcp; rm -rf /", 'invalid port range "80/tcp; rm -rf /": invalid protocol'),
+        ("--endpoints x 80", 'invalid port range "--endpoints x 80": invalid port range'),
+        ("-80", 'invalid port range "-80": invalid port "": strconv.Atoi'),
+        ("10000 - 11000", 'invalid port range "10000 - 11000": invalid port "10000 "'),
     ],
 )
-def test_rejections_quote_the_input(text: str, message: str):
+def test_rejections_quote_the_input_and_jujus_words(text: str, message: str):
     with pytest.raises(PortRangeError) as err:
         PortRange.parse(text)
     assert str(err.value).startswith(message)
+
+
+def test_open_port_lower_cases_its_argument_first():
+    """jujuc ports.go portCommand.Init: `strings.ToLower` before ParsePortRange."""
+    assert PortRange.parse_open_port("ICMP") == ICMP
+    assert PortRange.parse_open_port("ICMP/UDP") == ICMP
+    assert str(PortRange.parse_open_port("80/TCP")) == "80/tcp"
+    with pytest.raises(PortRangeError, match="invalid port"):
+        PortRange.parse_open_port(" 80/tcp")
+
+
+def test_port_zero_is_a_range_but_never_an_option():
+    zero = PortRange.parse("0/tcp")
+    assert zero.has_port_zero
+    assert zero != ICMP
+    assert not zero.overlaps(ICMP)
+    assert not PortRange.parse("1-10/tcp").has_port_zero
+    assert not ICMP.has_port_zero
+    for option in (0, "0"):
+        with pytest.raises(PortRangeError, match="out of range 1-65535"):
+            parse_port_option(option)
+    for option in ("0-10", "0", "icmp", "+80", "80/tcp"):
+        with pytest.raises(PortRangeError):
+            parse_range_option(option)
 
 
 def test_non_string_and_huge_inputs_are_refused_cheaply():
@@ -67,9 +118,9 @@ def test_non_string_and_huge_inputs_are_refused_cheaply():
 
 
 def test_constructor_validates_too():
-    with pytest.raises(PortRangeError, match="start is greater than end"):
+    with pytest.raises(PortRangeError, match="invalid port range 2000-1000/udp"):
         PortRange("udp", 2000, 1000)
-    with pytest.raises(PortRangeError, match="icmp takes no port"):
+    with pytest.raises(PortRangeError, match="doesn't support any ports"):
         PortRange("icmp", 1, 1)
 
 
@@ -99,7 +150,7 @@ def test_merge_coalesces_touching_ranges_per_protocol():
 
 # -- properties -----------------------------------------------------------------------------------
 
-ports = st.integers(1, 65535)
+ports = st.integers(0, 65535)
 
 
 @st.composite
@@ -114,7 +165,7 @@ def port_ranges(draw: st.DrawFn) -> PortRange:
 @given(port_ranges())
 def test_format_parse_round_trips(r: PortRange):
     assert PortRange.parse(str(r)) == r
-    assert str(PortRange.parse(str(r).upper())) == str(r)
+    assert str(PortRange.parse_open_port(str(r).upper())) == str(r)
 
 
 @given(port_ranges(), port_ranges())
@@ -143,7 +194,7 @@ def test_any_numbers_construct_or_raise_the_library_error(a: int, b: int, proto:
     try:
         PortRange.parse(f"{a}-{b}/{proto}")
     except AnboxPortsError:
-        assert not (1 <= a <= b <= 65535 and proto != "x")
+        assert not (0 <= a <= b <= 65535 and proto != "x")
 
 
 @given(st.lists(port_ranges(), max_size=8))

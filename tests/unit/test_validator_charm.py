@@ -165,7 +165,9 @@ def test_findings_about_a_departed_unit_disappear(ctx: testing.Context[AnboxClou
     assert out.unit_status == testing.ActiveStatus("1 unit, 1 host, no conflicts")
 
 
-def test_juju_4_semantics_still_report_what_cannot_bind(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+def test_juju_4_gives_the_same_verdict_as_juju_3(ctx: testing.Context[AnboxCloudPortsCharm]) -> None:
+    """The hook tool refuses another co-located unit's identical range in Juju 4 as in 3.x
+    (docs/juju-facts.md#open-port-conflicts): the `juju` option changes no verdict."""
     relations = [
         relation("anbox-stream-gateway-lb", "haproxy", {0: "0"}),
         relation("anbox-stream-agent", "anbox-stream-agent", {0: "0"}),
@@ -174,8 +176,8 @@ def test_juju_4_semantics_still_report_what_cannot_bind(ctx: testing.Context[Anb
     ctx.run(ctx.on.action("check"), state)
     assert ctx.action_results is not None
     findings = json.loads(ctx.action_results["report"])["findings"]
-    assert [(f["rule"], f["views"]) for f in findings] == [("port-conflict", ["bind"])]
-    assert "Juju 4 stays quiet" in findings[0]["message"]
+    assert [(f["rule"], f["views"]) for f in findings] == [("port-conflict", ["bind", "juju"])]
+    assert "Juju refuses whichever open-port runs second" in findings[0]["message"]
 
 
 @pytest.mark.parametrize(

@@ -28,10 +28,12 @@ MAX_FIELD_CHARS = 256 * 1024
 MAX_CLAIMS = 1000
 """A unit publishes at most this many claims."""
 
-# Juju's port syntax (juju core/network/portrange.go): `80/tcp`, `10000-11000/udp`, `icmp`; the
-# protocol defaults to tcp and its case is free; ports 1-65535, <from> not above <to>. Writers write
-# the canonical form (`80/tcp`); readers accept the rest as Juju does.
-_PORT = re.compile(r"(?:(?P<start>[0-9]+)(?:-(?P<end>[0-9]+))?(?:/(?:tcp|udp))?|icmp)", re.IGNORECASE)
+# Juju's port syntax, read as juju core/network/portrange.go `ParsePortRange` and `Validate` read it:
+# split at the first `/` (none: tcp); the port part is `icmp` or one or two Go `strconv.Atoi` numbers
+# joined by `-`; `icmp` makes the protocol icmp whatever follows the `/`; the protocol is checked
+# case-insensitively; bounds 0-65535, <from> not above <to>. Writers write the canonical form
+# (`80/tcp`, `10000-11000/udp`, `icmp`); readers accept what Juju accepts.
+_ATOI = re.compile(r"[+-]?[0-9]+")
 _MAX_PORT_TEXT = 32
 _SERVICE = re.compile(r"[a-z][a-z0-9-]{0,63}")
 _ENDPOINT = re.compile(r"(?:[a-z][a-z0-9_-]{0,63})?")
@@ -41,14 +43,19 @@ _MODEL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a
 
 
 def _port(value: str) -> str:
-    match = _PORT.fullmatch(value) if len(value) <= _MAX_PORT_TEXT else None
-    if match is None:
+    if len(value) > _MAX_PORT_TEXT:
+        raise ValueError("too long to be a port range")
+    ports, slash, protocol = value.partition("/")
+    pieces = ports.split("-")
+    if pieces == ["icmp"]:
+        return value
+    if len(pieces) > 2 or not all(_ATOI.fullmatch(piece) for piece in pieces):
         raise ValueError(f"{value!r} is not a port range like 80/tcp, 10000-11000/udp or icmp")
-    if match["start"] is not None:
-        start = int(match["start"])
-        end = int(match["end"] or start)
-        if not 1 <= start <= end <= 65535:
-            raise ValueError(f"{value!r} is not a range of ports 1-65535 with <from> not above <to>")
+    start, end = int(pieces[0]), int(pieces[-1])
+    if (protocol.lower() if slash else "tcp") not in ("tcp", "udp"):
+        raise ValueError(f"{value!r} names no protocol Juju knows with ports (tcp or udp)")
+    if not 0 <= start <= end <= 65535:
+        raise ValueError(f"{value!r} is not a range of ports 0-65535 with <from> not above <to>")
     return value
 
 

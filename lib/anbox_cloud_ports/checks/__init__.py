@@ -17,6 +17,7 @@ from ..gcpause import gc_paused
 from ..model import Deployment
 from . import (
     external_port_unexposed,
+    guessed_subordinate,
     internal_port_exposed,
     invalid_name,
     invalid_port,
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     unlisted_port_exposed.RULE,
     invalid_name.RULE,
     unresolved_value.RULE,
+    guessed_subordinate.RULE,
 )
 RULES_BY_ID: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in RULES})
 
@@ -53,12 +55,19 @@ def check(
     juju: JujuVersion = "3",
     rules: Sequence[Rule] = RULES,
 ) -> Report:
-    """Judge a deployment against the catalog; `juju` picks whose open-port rules apply (3.x or 4.x)."""
+    """Judge a deployment against the catalog.
+
+    `juju` is kept for callers and reports (`Report.juju`) but changes no verdict: Juju 3.x and 4.x
+    refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts).
+    """
     if juju not in JUJU_VERSIONS:
         raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
     catalog = catalog if catalog is not None else Catalog.builtin()
+    unclaimed = {p.rule for p in deployment.problems} - RULES_BY_ID.keys()
+    if unclaimed:  # a problem no rule reports would vanish silently
+        raise ValueError(f"problems with unregistered rule ids: {', '.join(sorted(unclaimed))}")
     with gc_paused():
-        index = Index(deployment, catalog, juju)
+        index = Index(deployment, catalog)
         found: list[Finding] = []
         for rule in rules:
             if rule.applies(deployment):

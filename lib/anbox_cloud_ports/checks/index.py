@@ -6,7 +6,6 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from ..catalog import Catalog, CatalogRow, ConfigOption, Profile
-from ..findings import JujuVersion
 from ..model import Claim, Deployment, Host, Unit
 from ..ports import MAX_PORT, PortRange, Protocol
 from .sweep import Group
@@ -18,10 +17,9 @@ _FALLBACK_FIRST_PORT = 1024
 class Index:
     """Units by key and by application, claims by unit and by (host, protocol), built in one pass."""
 
-    def __init__(self, deployment: Deployment, catalog: Catalog, juju: JujuVersion = "3"):
+    def __init__(self, deployment: Deployment, catalog: Catalog):
         self.deployment = deployment
         self.catalog = catalog
-        self.juju: JujuVersion = juju
         self.profile: Profile = deployment.profile
         self.units: dict[str, Unit] = deployment.unit_map()
         # Hosts are numbered once: hashing a Host per claim would dominate a 100k-claim check.

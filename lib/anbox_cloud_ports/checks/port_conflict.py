@@ -2,8 +2,15 @@
 
 Two questions are kept apart because they differ: can the services *bind* their sockets (the kernel's
 question), and will *Juju* accept the `open-port` calls (its bookkeeping). A layout can pass one and
-fail the other: one unit opening overlapping ranges binds fine but fails its hook; icmp binds nothing
-but two units cannot both open it.
+fail the other: one unit opening overlapping ranges binds fine but fails its hook; icmp (and port 0)
+binds nothing in particular but two units cannot both open it; two services of one unit on one port
+cannot both bind while Juju, seeing one unit open one range twice, says nothing.
+
+Juju 3.x and 4.x judge alike: the hook tool decides first, with the same code in both
+(docs/juju-facts.md#open-port-conflicts, `checkForConflict`), and refuses any overlap with another
+co-located unit, identical ranges and icmp included. Juju 4's controller lets identical ranges through,
+which matters only when two hooks commit at once: it is never a verdict, only an explanation when a
+`juju status` shows both units holding one range.
 """
 
 from __future__ import annotations
@@ -12,14 +19,14 @@ import ipaddress
 from collections.abc import Iterator, Sequence
 
 from ..catalog import CatalogRow, ConfigOption
-from ..findings import Finding, JujuVersion, View
-from ..model import Deployment, Host, Location, Socket
+from ..findings import Finding, View
+from ..model import Claim, Deployment, Host, Location, Socket
 from ..names import unit_sort_key
 from ..ports import PortRange, Protocol, merge
-from ..text import describe_units, join_and
+from ..text import describe_units, join_and, sentence
 from .index import Index
 from .rule import Rule
-from .sweep import Key, clashing_keys, count_overlapping, involved, overlapping
+from .sweep import Group, Key, clashing_keys, count_overlapping, involved, overlapping
 
 ID = "port-conflict"
 
@@ -34,41 +41,81 @@ PAIR_CAP = 50
 ConflictPair = tuple[str, PortRange, str, PortRange, View]
 
 
-def views(a: Key, b: Key, juju: JujuVersion) -> tuple[View, ...]:
-    """Which judgements object to two overlapping keys on one host (never the same unit and range)."""
-    same_unit = a.unit == b.unit
+def views(a: Key, b: Key) -> tuple[View, ...]:
+    """Which judgements object to two overlapping keys on one host (Juju 3.x and 4.x alike).
+
+    `a` and `b` are two keys, or one key twice when its claims are two services of one unit on one
+    range (`same_key_rows`).
+    """
     found: list[View] = []
-    # Sockets: two processes cannot listen on one port; one unit's claims are one process's sockets,
-    # and icmp has no ports to bind.
-    if not same_unit and a.port.protocol != "icmp":
+    if _bind(a, b):
         found.append("bind")
-    if juju == "3":
-        # docs/juju-facts.md#open-port-conflicts: another unit's overlapping range always conflicts;
-        # the unit's own conflicts unless identical (then only the endpoint differs, and keys already
-        # merge those). icmp overlaps like any range.
-        found.append("juju")
-    elif a.port != b.port:
-        # juju domain/port/service/service.go verifyNoPortRangeConflicts: over every range on the net
-        # node, the unit's own included, ranges that overlap but are not equal conflict.
+    if a.unit != b.unit or a.port != b.port:
+        # docs/juju-facts.md#open-port-conflicts: the hook tool (`checkForConflict`, the same in 3.6
+        # and main) refuses any range that ConflictsWith another unit's, identical ranges and icmp
+        # included, and the unit's own unless identical (then only the endpoint differs, and keys
+        # already merge those).
         found.append("juju")
     return tuple(found)
 
 
-def conflict_pairs(deployment: Deployment, *, juju: JujuVersion = "3") -> set[ConflictPair]:
+def _bind(a: Key, b: Key) -> bool:
+    """Two sockets would share a port: two processes holding one port other than 0.
+
+    Not icmp (nothing to bind), not port 0 alone (binding 0 takes any free port); two processes are
+    two units, or two catalog services of one unit.
+    """
+    if a.port.protocol == "icmp" or max(a.start, b.start, 1) > min(a.end, b.end):
+        return False
+    return a.unit != b.unit or _two_services(a, b)
+
+
+def _two_services(a: Key, b: Key) -> bool:
+    """Whether one unit's claims are two services: claims of two catalog rows, each binding its port.
+
+    ams `port` and `prometheus_target_port` are two listeners; claims without a row are the unit's own
+    business, never a second process.
+    """
+    rows_a = {c.row for c in a.claims if c.row is not None}
+    if not rows_a:
+        return False
+    if a is b:
+        return len(rows_a) > 1
+    rows_b = {c.row for c in b.claims if c.row is not None}
+    return bool(rows_b) and len(rows_a | rows_b) > 1
+
+
+def conflict_pairs(deployment: Deployment) -> set[ConflictPair]:
     """Every conflicting pair with the views that object, uncapped: what the oracle tests compare."""
     from ..catalog import Catalog
 
-    index = Index(deployment, Catalog.builtin(), juju)
+    index = Index(deployment, Catalog.builtin())
     result: set[ConflictPair] = set()
     for _, _, group in index.groups():
+        for key in same_key_rows(group):
+            for view in views(key, key):
+                result.add((key.unit, key.port, key.unit, key.port, view))
         keys = clashing_keys(group)
         if keys is None:
             continue
         for i, j in overlapping(keys):
             a, b = _pair_order(keys[i], keys[j])
-            for view in views(a, b, juju):
+            for view in views(a, b):
                 result.add((a.unit, a.port, b.unit, b.port, view))
     return result
+
+
+def same_key_rows(group: Group) -> Iterator[Key]:
+    """Keys (one unit, one range) whose claims realise more than one catalog row.
+
+    Two services of one unit on one port (not icmp, not port 0 alone: those bind nothing). The common
+    case, one claim per key, costs a length test.
+    """
+    for (unit, start, end), claims in group.items():
+        if len(claims) > 1:
+            key = Key(start, end, unit, claims)
+            if _bind(key, key):
+                yield key
 
 
 def check(index: Index) -> Iterator[Finding]:
@@ -85,16 +132,16 @@ def _pair_order(x: Key, y: Key) -> tuple[Key, Key]:
 class _Pairs:
     def __init__(self, index: Index):
         self.index = index
-        self.juju: JujuVersion = index.juju
         self.juju_managed = index.deployment.juju_managed
+        self.observed = index.deployment.observed
 
     def findings(self) -> Iterator[Finding]:
         cap = PAIR_CAP
         for host, protocol, group in self.index.groups():
-            if protocol == "icmp" and (self.juju == "4" or not self.juju_managed):
-                # Juju 4 lets identical ranges share a net node and every icmp claim is identical;
-                # nothing binds icmp either: no view can object.
-                continue
+            if protocol == "icmp" and not self.juju_managed:
+                continue  # nothing binds icmp, and no Juju opens it here: no view can object
+            for key in same_key_rows(group):
+                yield self._two_services_finding(host, key)
             keys = clashing_keys(group)
             if keys is None:
                 continue
@@ -105,11 +152,11 @@ class _Pairs:
                     yield self._summary(host, protocol, keys, reported, shown_views)
                     break
                 a, b = _pair_order(keys[i], keys[j])
-                found: tuple[View, ...] = views(a, b, self.juju)
+                found: tuple[View, ...] = views(a, b)
                 if not self.juju_managed:
                     found = tuple(v for v in found if v == "bind")
-                    if not found:
-                        continue
+                if not found:
+                    continue
                 shown_views.update(found)
                 yield self._pair_finding(host, a, b, found)
 
@@ -131,34 +178,7 @@ class _Pairs:
                 f"{first.unit} needs {first.port} and {second.unit} needs {second.port} on {host}, "
                 f"which overlap on {overlap}"
             )
-        reasons: list[str] = []
-        if not self.juju_managed:
-            reasons.append(f"the two services cannot both bind {overlap}: the second to start fails")
-        elif "juju" not in found:
-            # juju domain/port/service/service.go verifyNoPortRangeConflicts skips equal ranges: Juju 4
-            # records both, and the clash only shows when the second service fails to bind.
-            reasons.append(
-                "Juju 4 stays quiet (it accepts an identical range from co-located units), but the two "
-                f"services still cannot both bind {overlap}: the second to start fails"
-            )
-        else:
-            if "bind" in found:
-                reasons.append(f"the two services cannot both bind {overlap}")
-            if self.juju == "3":
-                # The error text of juju's hook context (docs/juju-facts.md#open-port-conflicts).
-                reasons.append(
-                    "Juju 3 refuses whichever open-port runs second: "
-                    f'\'cannot open {second.port} (unit "{second.unit}"): port range conflicts with '
-                    f'{first.port} (unit "{first.unit}")\''
-                )
-            else:
-                # juju domain/port: ErrPortRangeConflict reads "port range conflict", then the pair.
-                reasons.append(
-                    f"Juju 4 refuses the open-port with 'port range conflict: [{second.port}, {first.port}]'"
-                )
-        if pa.protocol == "icmp":
-            reasons.append("icmp has no ports, so nothing fails to bind, but the hook fails all the same")
-        message = f"{head}: {'; '.join(reasons)}."
+        message = f"{head}: {'; '.join(self._reasons(first, second, overlap, found))}."
         units = (first.unit,) if same_unit else (first.unit, second.unit)
         ports = (first.port,) if first.port == second.port else (first.port, second.port)
         return Finding(
@@ -172,6 +192,103 @@ class _Pairs:
             location=self._location(second) or self._location(first),
             views=tuple(v for v in ("bind", "juju") if v in found),
         )
+
+    def _reasons(self, first: Key, second: Key, overlap: PortRange, found: tuple[View, ...]) -> list[str]:
+        """Why each view objects, in the words of the layer that refuses."""
+        if not self.juju_managed:
+            return [f"the two services cannot both bind {overlap}: the second to start fails"]
+        reasons: list[str] = []
+        if "bind" in found:
+            reasons.append(f"the two services cannot both bind {overlap}")
+        # The hook tool's error text, the same in Juju 3.6 and 4 (docs/juju-facts.md#open-port-conflicts).
+        reasons.append(
+            "Juju refuses whichever open-port runs second: "
+            f'\'cannot open {second.port} (unit "{second.unit}"): port range conflicts with '
+            f'{first.port} (unit "{first.unit}")\''
+        )
+        if first.unit != second.unit and first.port == second.port and self.observed:
+            # docs/juju-facts.md#open-port-conflicts, controller check: only Juju 4's controller
+            # accepts an identical range, so a status showing both took two hooks committing at once.
+            reasons.append(
+                "both units hold it only because their hooks committed at once on Juju 4, whose "
+                "controller lets an identical range through"
+            )
+        if "bind" not in found and first.unit != second.unit:
+            if overlap.protocol == "icmp":
+                reasons.append("icmp has no ports, so nothing fails to bind, but the hook fails all the same")
+            else:
+                reasons.append(
+                    "binding port 0 takes any free port, so nothing fails to bind, but the hook fails "
+                    "all the same"
+                )
+        return reasons
+
+    # -- two services of one unit on one range ----------------------------------------------------
+
+    def _two_services_finding(self, host: Host, key: Key) -> Finding:
+        """ams `port` set to its own `prometheus_target_port`: one unit, one range, two listeners.
+
+        Juju sees the unit open one range (twice at most, on two endpoints) and accepts it; the
+        second service fails to bind. The charm library blocks such a config (`ServicePorts` refuses
+        claims that overlap); this says the same before deploying.
+        """
+        unit = self.index.units[key.unit]
+        services: list[str] = []
+        moved: list[Claim] = []
+        for claim in key.claims:
+            row = claim.row
+            assert row is not None  # noqa: S101 - same_key_rows yields only claims with rows
+            name = f"{row.service}'s {row.description}"
+            if claim.option is not None:
+                name += f" (option {claim.option})"
+                moved.append(claim)
+            if name not in services:
+                services.append(name)
+        after = (
+            "Juju accepts the one range and says nothing"
+            if self.juju_managed
+            else "the second to start fails"
+        )
+        message = (
+            f"{key.unit} needs {key.port} on {host} for both {join_and(services)}: two services of one "
+            f"unit cannot both bind {key.port} ({after})."
+        )
+        return Finding(
+            rule=ID,
+            severity="error",
+            message=message,
+            hosts=(host,),
+            units=(key.unit,),
+            ports=(key.port,),
+            fix=self._two_services_fix(host, unit.application, unit.charm, key, moved),
+            location=self._location(key),
+            views=("bind",),
+        )
+
+    def _two_services_fix(
+        self, host: Host, application: str, charm: str, key: Key, moved: Sequence[Claim]
+    ) -> str:
+        """Name the option that put a service on the other's port, with a value checked free."""
+        choices: list[str] = []
+        for claim in moved or key.claims:
+            option = self.index.option(charm, claim.option) if claim.option else None
+            if option is None and claim.row is not None:
+                option = claim.row.option_for(charm)
+            if option is None or any(option.name in c for c in choices):
+                continue
+            free = self.index.free_range(
+                host, frozenset({key.port.protocol}), key.port.size, key.port.end + 1
+            )
+            if free is None:
+                choices.append(f"set {application} option {option.name} to a port nothing else uses")
+            else:
+                choices.append(
+                    f"set {application} option {option.name} to {option.value_for(free)} "
+                    f"(checked free for {key.port.protocol} on {host})"
+                )
+        if not choices:
+            return f"Give one of the services of {key.unit} another port."
+        return sentence(", or ".join(choices))
 
     def _pair_fix(self, host: Host, first: Key, second: Key, same_unit: bool) -> str:
         if same_unit:

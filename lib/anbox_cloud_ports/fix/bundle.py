@@ -131,7 +131,7 @@ def fix_bundle(
 def _option_values(merged: Part) -> OptionValues:
     def values(app: str) -> Mapping[str, object]:
         spec = merged.applications.get(app)
-        return {} if spec is None else {key: value for key, (value, _) in spec.options.items()}
+        return {} if spec is None else {key: value for key, (value, _) in (spec.options or {}).items()}
 
     return values
 
@@ -153,7 +153,7 @@ def _record(bundle: _Bundle, plan: Plan, merged: Part) -> bool:
             edit = bundle.edit(change.application)
             spec = merged.applications.get(change.application)
             if spec is not None:
-                edit.old_endpoints |= frozenset(spec.exposed_endpoints)
+                edit.old_endpoints |= frozenset(spec.exposed_endpoints or {})
             edit.exposure = change
             edit.exposure_notes = [*_resolves(change.resolves), *_exposure_notes(change)]
             recorded = True
@@ -209,7 +209,7 @@ def moved_directive(current: str, into: Destination) -> str | None:
 
 def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> Part:
     """Record the move of one unit of the pair (and the pins it needs); the bundle as it then reads."""
-    before = place_units(merged, bundle.input)
+    before = place_units(merged, bundle.input, bundle.catalog, bundle.profile)
     for name in (change.unit, change.alternative):
         if name is None:
             continue
@@ -234,7 +234,9 @@ def _record_move(bundle: _Bundle, change: MoveUnit, merged: Part) -> Part:
                 spec, to=[(d, spec.location, f"{spec.where}.to[{i}]") for i, d in enumerate(texts)]
             )
         try:
-            after = place_units(replace(merged, applications=trial_apps), bundle.input)
+            after = place_units(
+                replace(merged, applications=trial_apps), bundle.input, bundle.catalog, bundle.profile
+            )
         except InputError:  # a pin that would make a placement cycle: this unit cannot move alone
             continue
         other = change.apart_from if name == change.unit else change.unit

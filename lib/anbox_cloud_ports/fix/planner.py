@@ -72,7 +72,7 @@ class _Planner:
         self.catalog = catalog
         self.into: Destination = into
         self.option_values = option_values
-        self.index = Index(self.deployment, catalog, report.juju)
+        self.index = Index(self.deployment, catalog)
         self.occupancy = Occupancy(self.deployment)
         self.moves: dict[str, MoveUnit] = {}
         self.options: dict[tuple[str, str], SetOption] = {}

@@ -24,7 +24,11 @@ def summary_line(report: Report) -> str:
 
 
 def rules_note(report: Report) -> str:
-    """Whose open-port rules applied; none did where Juju opens no ports (the appliance, a preflight)."""
+    """Whose open-port rules applied; none did where Juju opens no ports (the appliance, a preflight).
+
+    Juju 3.x and 4.x refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts), so
+    the note names both.
+    """
     if not report.deployment.juju_managed or not report.deployment.units:
         return ""
-    return f" (Juju {report.juju}.x rules)"
+    return " (Juju 3/4 rules)"

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..findings import Finding, Report
+from ..findings import SEVERITY_ORDER, Finding, Report, Severity
 from ..model import Claim, ExposeTarget, Host, Unit
 from ..names import natural_key, unit_sort_key
 from ..ports import PortRange, merge
@@ -230,9 +230,11 @@ class _Drawing:
             d.style(node_id, worst)
 
     def _summaries(self, units: list[Unit], *, hosts_left: int) -> None:
+        """Hosts not drawn box by box, per application; the findings of their units said by rule."""
         d = self.diagram
         group = d.node()
-        title = label(f"{plural(hosts_left, 'other host')}, no findings")
+        flagged = any(self.by_unit.get(u.key) for u in units)
+        title = label(f"{plural(hosts_left, 'other host')}" + ("" if flagged else ", no findings"))
         d.lines.append(f"  subgraph {group}[{title}]")
         by_app: dict[str, list[Unit]] = {}
         for unit in units:
@@ -245,8 +247,13 @@ class _Drawing:
             lines = [f"{name(app_key)} × {len(members)}", f"on {plural(hosts, 'host')}"]
             if held:
                 lines.append(ports_text(held))
+            found: dict[str, Severity] = {
+                f.rule: f.severity for u in members for f in self.by_unit.get(u.key, ())
+            }
+            lines += [f"{severity.upper()} {rule}" for rule, severity in sorted(found.items())]
             d.lines.append(f"    {node_id}[{label(*lines)}]")
-            d.style(node_id, "summary")
+            worst = sorted(found.values(), key=lambda severity: SEVERITY_ORDER[severity])
+            d.style(node_id, worst[0] if worst else "summary")
             self.summary_of_app[app_key] = node_id
             for unit in members:
                 self.node_of_unit[unit.key] = node_id

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from ..catalog import Catalog, CatalogRow
 from ..errors import InputError, PortRangeError
 from ..model import Application, Claim, Deployment, ExposeTarget, Host, Unit
-from ..ports import PortRange, merge
+from ..ports import PORT_ZERO, PortRange, merge
 from ..text import quote
 
 APPLIANCE_HOST = Host("appliance")
@@ -121,11 +121,14 @@ def _claim(port_text: str, name: str, input: str, where: str | None) -> tuple[Po
     if not port_text.isprintable():
         raise InputError(input, f"{quote(port_text)} is not a port (e.g. 8444/tcp)", where=where)
     try:
-        port = PortRange.parse(port_text)
+        # What an operator would pass to `open-port` (docs/juju-facts.md#port-syntax), for a socket.
+        port = PortRange.parse_open_port(port_text)
     except PortRangeError as err:
         if where is None:
             raise
         raise InputError(input, str(err), where=where) from None
+    if port.has_port_zero:
+        raise InputError(input, f"{quote(port_text)}: {PORT_ZERO}", where=where)
     if port.protocol == "icmp":
         # A claim stands for a socket a service binds; icmp has none, so it could never conflict.
         raise InputError(input, f"{quote(port_text)}: a claim needs a tcp or udp port, not icmp", where=where)

@@ -7,11 +7,15 @@ place and the problem):
     services:
       - service: NRPE
         charms: [nrpe]
-        ports: ["5666/tcp"]      # Juju port syntax: 80/tcp, 10000-11000/udp, icmp
+        ports: ["5666/tcp"]      # what `open-port` takes: 80/tcp, 10000-11000/udp, icmp
         exposed: false           # exposed externally, as the seed's column
         required: true           # true/false, or yes/no/conditional
         description: Nagios remote plugin executor
         profile: charmed         # charmed (default) or appliance
+        subordinate: true        # the charm is a subordinate (`subordinate: true` in its metadata)
+
+`subordinate` is what a bundle cannot say: a subordinate application has no `num_units`, and its
+units live beside each unit of the principals it relates to.
 
 Every unit of a charm holds every port its rows name, so the rows one charm may have are bounded
 (MAX_PORTS_PER_CHARM, across the built-in catalog and every file), and so are all the catalog's ports
@@ -28,7 +32,8 @@ import pydantic
 
 from ..catalog import Catalog, CatalogRow, Profile, Required
 from ..errors import InputError, PortRangeError
-from ..ports import PortRange
+from ..ports import PORT_ZERO, PortRange
+from ..text import quote
 from . import yamlload
 
 MAX_PORTS_PER_CHARM = 64
@@ -55,6 +60,7 @@ class _Service(pydantic.BaseModel):
     condition: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
     description: Annotated[str, pydantic.StringConstraints(max_length=200)] = ""
     profile: Profile = "charmed"
+    subordinate: bool = False
 
 
 class _File(pydantic.BaseModel):
@@ -95,11 +101,19 @@ def _rows(services: Iterable[_Service], document: object, input: str, base: Cata
         for j, text in enumerate(service.ports):
             loc = ("services", i, "ports", j)
             try:
-                port = PortRange.parse(text)
+                # A row is what the charm opens: the hook tool's syntax (docs/juju-facts.md#port-syntax).
+                port = PortRange.parse_open_port(text)
             except PortRangeError as err:
                 raise InputError(
                     input, str(err), where=yamlload.path(*loc), line=_line(document, loc)
                 ) from None
+            if port.has_port_zero:
+                raise InputError(
+                    input,
+                    f"invalid port range {quote(text)}: {PORT_ZERO}",
+                    where=yamlload.path(*loc),
+                    line=_line(document, loc),
+                )
             cell = (
                 ""
                 if port.protocol == "icmp"
@@ -115,6 +129,7 @@ def _rows(services: Iterable[_Service], document: object, input: str, base: Cata
                 _required(service.required),
                 service.description,
                 condition=service.condition,
+                subordinate=service.subordinate,
             )
             counted.add(row, loc)
             yield row

@@ -239,6 +239,24 @@ class _StatusReader:
             # A Kubernetes unit (or one not yet on a machine) is a host of its own.
             host = Host(str(machine)) if machine is not None and machine != "" else Host(name)
         unit_app = name.split("/", 1)[0] if "/" in name else app
+        # Juju lists a unit under the application whose name it carries, a subordinate under its
+        # principal's unit, and every application (cmd/juju/status/formatter.go): nothing else is Juju's.
+        if not subordinate and unit_app != app:
+            raise self.error(
+                unit_where,
+                f"unit {quote(name)} is listed under application {quote(app)}: Juju lists a unit under the "
+                "application whose name it carries",
+                units,
+                name,
+            )
+        if subordinate and unit_app not in charms:
+            raise self.error(
+                unit_where,
+                f"subordinate unit {quote(name)} belongs to no application of this status: Juju lists "
+                "every application, subordinates included",
+                units,
+                name,
+            )
         charm = charms.get(unit_app, unit_app)
         # docs/juju-facts.md#status-formats: open-ports lists ranges without their endpoints.
         unit = Unit(name, unit_app, charm, host, subordinate=subordinate, location=location)

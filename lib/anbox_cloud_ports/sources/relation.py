@@ -8,11 +8,14 @@ finding naming it, and every other unit is still checked.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import cast
 
 from ..catalog import Catalog, CatalogRow, Profile
 from ..databag import SERVICE_NAME, DecodedUnit, PublishedClaim, RelatedUnit, UnitDataError, decode_unit
 from ..model import Application, Claim, Deployment, Host, Location, Problem, Unit
 from ..names import unit_sort_key
+from ..text import quote
 
 __all__ = ["deployment_from_units", "model_labels"]
 
@@ -30,7 +33,8 @@ def deployment_from_units(
 
     Every good unit becomes a Unit on Host(machine, model) with its claims (origin "relation",
     observed: the provider publishes what it holds). Every bad unit becomes one `invalid-port`
-    finding in `problems` and the rest are still checked. A unit named twice is read once. Relation
+    finding in `problems` and the rest are still checked. A unit named on several relations is one
+    unit with the claims of all of them. Relation
     data cannot say whether an application is exposed, so `exposure_known` is false and every
     Application is unexposed as far as this source knows.
     `file` is the document the data came from (a show-unit dump), so findings can point at it.
@@ -102,20 +106,57 @@ def deployment_from_units(
 def _decode_all(
     units: Iterable[RelatedUnit], location: Location | None
 ) -> tuple[list[DecodedUnit], list[Problem]]:
-    """Every unit decoded once: the good ones, and one Problem for each bad one."""
+    """Every unit decoded: one DecodedUnit per unit name, and one Problem for each bad record.
+
+    A unit seen on several relations is one unit: its claims on all of them are merged, so a
+    conflict is never lost because another relation carried a shorter list. Records of one unit that
+    disagree on where it is (machine, model) or what it is are a problem of their own; the first
+    good record says where. A unit that published nothing on one relation but something on another
+    is read from the other without a warning.
+    """
+    records: dict[str, list[DecodedUnit | UnitDataError]] = {}
+    apps: dict[str, str] = {}
+    for unit_name, app, databag in units:
+        result = databag if isinstance(databag, UnitDataError) else decode_unit(unit_name, databag, app=app)
+        records.setdefault(unit_name, []).append(result)
+        apps.setdefault(unit_name, app)
     decoded: list[DecodedUnit] = []
     problems: list[Problem] = []
-    seen: set[str] = set()
-    for unit_name, app, databag in units:
-        if unit_name in seen:
+    for unit_name, results in records.items():
+        good = [r for r in results if isinstance(r, DecodedUnit)]
+        bad: list[UnitDataError] = []
+        for result in results:
+            said = isinstance(result, UnitDataError) and not (good and result.missing)
+            if said and all(str(result) != str(seen) for seen in bad):
+                bad.append(cast(UnitDataError, result))
+        problems.extend(_problem(err, apps[unit_name], location) for err in bad)
+        if not good:
             continue
-        seen.add(unit_name)
-        result = databag if isinstance(databag, UnitDataError) else decode_unit(unit_name, databag, app=app)
-        if isinstance(result, UnitDataError):
-            problems.append(_problem(result, app, location))
-        else:
-            decoded.append(result)
+        first = good[0]
+        claims = tuple(dict.fromkeys(c for unit in good for c in unit.claims))
+        decoded.append(replace(first, claims=claims))
+        differing = _differing(good)
+        if differing:
+            problems.append(
+                Problem(
+                    message=f"unit {first.unit} publishes different anbox_ports data on its relations ({differing}): "
+                    "it is read where its first record puts it, with the claims of all of them",
+                    units=(first.unit,),
+                    fix=f"check the anbox_ports relations of {first.unit}: every relation should carry the same data",
+                    location=location,
+                )
+            )
     return decoded, problems
+
+
+def _differing(records: list[DecodedUnit]) -> str:
+    """What a unit's records disagree on, as `machine "0" and "1"`; "" when they agree."""
+    parts: list[str] = []
+    for field in ("service", "profile", "model", "machine"):
+        values = list(dict.fromkeys(getattr(r, field) for r in records))
+        if len(values) > 1:
+            parts.append(f"{field} " + " and ".join(quote(v, 40) for v in values))
+    return "; ".join(parts)
 
 
 def model_labels(models: Iterable[str], *, local: str | None = None) -> dict[str, str]:

@@ -33,6 +33,9 @@ _ALWAYS = frozenset({"charm", "leader", "opened-ports"})
 _UNIT_KEY = re.compile(r"[a-z][a-z0-9-]{0,127}/[0-9]{1,10}")
 # Keys only an anbox_ports provider writes: their presence identifies the relation whatever its name.
 _SIGNATURE = frozenset({"claims", "service"})
+# What makes the dumped unit's own databag a provider's: both, not a `service` key alone (a common
+# key in other interfaces' databags).
+_PROVIDER_KEYS = frozenset({"claims", "service"})
 
 
 def looks_like_show_unit(data: object) -> bool:
@@ -88,10 +91,10 @@ def _related_units(data: Mapping[str, Any], input: str, endpoint: str) -> Iterat
                 raise InputError(input, "expected a mapping", where=where)
             entry = cast(Mapping[str, object], entry)
             local = _databag(shown, entry.get("local-unit"))
-            if isinstance(local, Mapping) and _SIGNATURE & local.keys():
+            provider = isinstance(local, Mapping) and local.keys() >= _PROVIDER_KEYS
+            if provider:
                 # The dumped unit is itself a provider: its own databag is the local-unit data.
-                yield shown, _app(shown), local
-                continue
+                yield shown, _app(shown), cast(Mapping[str, Any], local)
             related = entry.get("related-units") or {}
             if not isinstance(related, Mapping):
                 raise InputError(input, "expected a mapping of unit names", where=f"{where}.related-units")
@@ -104,9 +107,12 @@ def _related_units(data: Mapping[str, Any], input: str, endpoint: str) -> Iterat
                     continue  # left the relation: Juju shows no data for it
                 unit = name if isinstance(name, str) else repr(name)
                 databags.append((unit, _app(unit), _databag(unit, record) or {}))
-            if entry.get("endpoint") == endpoint or any(
-                isinstance(d, Mapping) and _SIGNATURE & d.keys() for _, _, d in databags
-            ):
+            signed = [bag for bag in databags if isinstance(bag[2], Mapping) and _SIGNATURE & bag[2].keys()]
+            if provider:
+                # Its related units are requirers (the validator), read only if they publish too: a
+                # local `service` key never hides them.
+                yield from signed
+            elif entry.get("endpoint") == endpoint or signed:
                 yield from databags
 
 

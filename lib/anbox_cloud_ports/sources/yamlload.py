@@ -8,9 +8,20 @@ is refused after MAX_NODES of them, not after building all of them), the nesting
 alias uses and what aliases expand to (a "billion laughs" document is refused before anything walks
 it). Every failure is an InputError naming the file and the reason.
 
+Juju reads bundles with its fork of Go's yaml.v2, which does not read scalars as PyYAML does (`to:
+[010]` is the text "010" to Juju, 8 to PyYAML; `y` is a boolean to Juju). So the loader also keeps the
+source text of the plain scalars whose reading could differ (`scalar_text`), for the readers that
+must decode as Juju does (sources/goyaml.py); strings that read alike cost nothing. Mapping keys are
+text, as Go reads them into `map[string]...`: `0x1:` is the key "0x1" (not 1, which `1.0:` would
+collide with), `~:` is "". A
+`<<` merge key applies where it stands, as in yaml.v2 (docs/juju-facts.md#bundle-yaml): a key before
+it is overwritten, a key after it wins; a mapping holding one keeps every assignment in order
+(`assignments`), because Juju merges map-valued struct fields key by key.
+
 JSON is YAML, but `juju status --format=json` of a big model is megabytes on one line: text that
 starts with `{` goes through the json module first (no line numbers, but fast), and falls back to
-the YAML reader, whose errors carry lines, only when it is not JSON.
+the YAML reader, whose errors carry lines, only when it is not JSON. A key repeated in one JSON object
+is refused, as a repeated YAML key is.
 """
 
 from __future__ import annotations
@@ -64,25 +75,72 @@ _SCALARS: Mapping[str, Any] = SafeConstructor.yaml_constructors
 
 
 class YamlMap(dict[Any, Any]):
-    """A mapping that remembers its own line and the line of each of its keys."""
+    """A mapping that remembers its own line and the line of each of its keys.
 
-    __slots__ = ("key_lines", "line")
+    `texts` holds the source text of plain scalar values whose reading could differ between PyYAML
+    and Go (None until one does); `assignments`, when a `<<` merge key is in the mapping, every
+    (key, value) in the order yaml.v2 assigns them.
+    """
+
+    __slots__ = ("assignments", "key_lines", "line", "texts")
 
     def __init__(self, line: int | None = None):
         super().__init__()
         self.line = line
         self.key_lines: dict[Any, int] = {}
+        self.texts: dict[Any, str] | None = None
+        self.assignments: list[tuple[Any, Any]] | None = None
 
 
 class YamlList(list[Any]):
-    """A list that remembers its own line and the line of each of its items."""
+    """A list that remembers its own line, the line of each of its items, and plain items' texts."""
 
-    __slots__ = ("item_lines", "line")
+    __slots__ = ("item_lines", "line", "texts")
 
     def __init__(self, line: int | None = None):
         super().__init__()
         self.line = line
         self.item_lines: list[int] = []
+        self.texts: dict[int, str] | None = None
+
+
+class JsonFloat(float):
+    """A JSON number with a fraction or an exponent, kept with its text.
+
+    Go's YAML reader decides from the text (`1e3` is not a number to Juju's fork), so the text is what
+    a reader decodes.
+    """
+
+    __slots__ = ("text",)
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def scalar_text(container: object, key: object) -> str | None:
+    """The source text of the plain scalar at `key` of a mapping (or index `key` of a list), when kept."""
+    if isinstance(container, YamlMap | YamlList):
+        texts = cast("dict[Any, str] | None", container.texts)
+        return None if texts is None else texts.get(key)
+    # JSON: only a number with a fraction or an exponent carries a text of its own.
+    value: object = None
+    if isinstance(container, dict):
+        value = cast(dict[Any, object], container).get(key)
+    elif isinstance(container, list) and isinstance(key, int) and 0 <= key < len(container):
+        value = cast(list[object], container)[key]
+    return value.text if isinstance(value, JsonFloat) else None
+
+
+def assignments(container: object, key: object) -> list[object]:
+    """Every value assigned to `key`, in order: one, unless a `<<` merge key assigned it too."""
+    if not isinstance(container, dict):
+        return []
+    mapping = cast(dict[Any, object], container)
+    if isinstance(container, YamlMap) and container.assignments is not None:
+        return [value for k, value in container.assignments if k == key]
+    return [mapping[key]] if key in mapping else []
 
 
 def line_of(container: object, key: object = None) -> int | None:
@@ -188,12 +246,33 @@ def _decode(text: str | bytes, name: str) -> str:
         ) from None
 
 
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object, refused when a key repeats (json.loads would keep the last one silently)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return result
+
+
 def _load_json(text: str, name: str) -> tuple[object, ...] | None:
     values = json_values(text)
     if values > MAX_NODES:
         raise InputError(name, _too_many(values, "JSON values"))
     try:
-        return (json.loads(text),)
+        return (json.loads(text, object_pairs_hook=_object, parse_float=JsonFloat),)
+    except _DuplicateKeyError as err:
+        # json.loads keeps no positions; the key names the object well enough to find it.
+        raise InputError(
+            name, f"invalid JSON: key {quote(str(err.args[0]))} is defined twice in one object"
+        ) from None
     except json.JSONDecodeError:
         return None  # not JSON after all: the YAML reader decides, and its errors carry lines
     except RecursionError:
@@ -361,34 +440,52 @@ class _Builder:
             raise self._fail(f"cannot read scalar {quote(node.value, 30)} as !!{tag}", node) from None
 
     def _mapping(self, node: MappingNode, depth: int) -> tuple[object, int]:
+        """A mapping, `<<` applied where it stands (yaml.v2 `decoder.mapping`, docs/juju-facts.md#bundle-yaml).
+
+        The merged keys are written when the `<<` key is reached: an explicit key before it is
+        overwritten, one after it wins; from a list of maps, earlier maps win. Only explicit keys
+        may not repeat.
+        """
         if node.tag not in _MAP_TAGS:
             raise self._fail(f"unsupported YAML tag {quote(node.tag)} on a mapping", node)
         result = YamlMap(node.start_mark.line + 1)
         size = 1
-        merged: list[tuple[YamlMap, Node]] = []
+        explicit: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 sources, merged_size = self._merge_sources(value_node, depth)
-                merged.extend(sources)
                 size += merged_size  # what the merge copies in counts as expanded (merge bombs)
+                if result.assignments is None:
+                    result.assignments = list(result.items())
+                # yaml.v2 `d.merge`: a list of maps is applied from its last map to its first.
+                for source, source_node in reversed(sources):
+                    fallback = source_node.start_mark.line + 1
+                    for key, value in _assigned(source):
+                        _assign(result, key, value, source.key_lines.get(key, fallback))
+                        _copy_text(source, key, result)
                 continue
             key, key_size = self._node(key_node, depth + 1)
             if isinstance(key, dict | list):
                 raise self._fail("a mapping key is a mapping or a list; keys must be scalars", key_node)
+            if not isinstance(key, str) and isinstance(key_node, ScalarNode) and not key_node.style:
+                # A plain key is its text, as Go reads it into map[string]: null is "".
+                key = "" if key is None else key_node.value
             value, value_size = self._node(value_node, depth + 1)
             size += key_size + value_size
-            if key in result.key_lines:
+            line = key_node.start_mark.line + 1
+            if key in explicit:
                 raise self._fail(
-                    f"mapping key {quote(key)} already defined at line {result.key_lines[key]}", key_node
+                    f"mapping key {quote(key)} already defined at line {explicit[key]}", key_node
                 )
-            result[key] = value
-            result.key_lines[key] = key_node.start_mark.line + 1
-        # `<<: *defaults` (YAML merge keys, which Juju's yaml.v2 also reads): explicit keys win.
-        for source, source_node in merged:
-            for key, value in source.items():
-                if key not in result.key_lines:
-                    result[key] = value
-                    result.key_lines[key] = source.key_lines.get(key, source_node.start_mark.line + 1)
+            explicit[key] = line
+            _assign(result, key, value, line)
+            text = _plain_text(value_node, value)
+            if text is not None:
+                if result.texts is None:
+                    result.texts = {}
+                result.texts[key] = text
+            elif result.texts is not None:
+                result.texts.pop(key, None)
         if size > self.max_nodes:
             raise self._fail(
                 f"aliases expand the document to more than {self.max_nodes} nodes (a YAML bomb?): refusing it",
@@ -404,7 +501,8 @@ class _Builder:
             items = cast(list[object], value)
             if all(isinstance(item, YamlMap) for item in items):
                 return [(cast(YamlMap, item), sub) for item, sub in zip(items, node.value, strict=True)], size
-        raise self._fail("a merge key (<<) must refer to a mapping or a list of mappings", node)
+        # yaml.v2's own words (decode.go `d.merge`).
+        raise self._fail("map merge requires map or sequence of maps as the value", node)
 
     def _sequence(self, node: SequenceNode, depth: int) -> tuple[object, int]:
         if node.tag not in _SEQ_TAGS:
@@ -414,9 +512,52 @@ class _Builder:
         for item_node in node.value:
             value, item_size = self._node(item_node, depth + 1)
             size += item_size
+            text = _plain_text(item_node, value)
+            if text is not None:
+                if result.texts is None:
+                    result.texts = {}
+                result.texts[len(result)] = text
             result.append(value)
             result.item_lines.append(item_node.start_mark.line + 1)
         return result, size
+
+
+# Plain scalars Go's yaml.v2 may read otherwise than PyYAML does, although PyYAML read a string: a
+# sign, a digit or a dot first (`0o7`, `1e+3`, `-.5` are numbers to Go), or `y`/`n` (booleans to Go).
+_GO_HINTS = frozenset("+-.0123456789")
+_GO_BOOLS = frozenset({"y", "Y", "n", "N"})
+
+
+def _plain_text(node: Node, value: object) -> str | None:
+    """The source text of a plain scalar a Go reader could read otherwise than `value`; else None."""
+    if not isinstance(node, ScalarNode) or node.style:  # plain: None (PyYAML) or "" (libyaml)
+        return None
+    text = node.value
+    if not isinstance(value, str) or (text[:1] in _GO_HINTS or text in _GO_BOOLS):
+        return text
+    return None
+
+
+def _assign(result: YamlMap, key: object, value: object, line: int) -> None:
+    result[key] = value
+    result.key_lines[key] = line
+    if result.assignments is not None:
+        result.assignments.append((key, value))
+
+
+def _assigned(source: YamlMap) -> list[tuple[Any, Any]]:
+    """What merging `source` assigns: its own assignments when it holds a merge itself."""
+    return source.assignments if source.assignments is not None else list(source.items())
+
+
+def _copy_text(source: YamlMap, key: object, target: YamlMap) -> None:
+    text = source.texts.get(key) if source.texts is not None else None
+    if text is not None:
+        if target.texts is None:
+            target.texts = {}
+        target.texts[key] = text
+    elif target.texts is not None:
+        target.texts.pop(key, None)
 
 
 def as_sequence(value: object) -> Sequence[object] | None:

@@ -648,6 +648,8 @@ def test_opened_entry_parser_only_ever_raises_its_own_error(text: str) -> None:
         ("443/tcp (public)", (P("443/tcp"), ("public",))),
         ("443/tcp", (P("443/tcp"), ())),
         ("443/tcp (b,a)", (P("443/tcp"), ("a", "b"))),
+        # Juju opens and prints port 0 (docs/juju-facts.md#port-syntax): read, not refused.
+        ("0/tcp (*)", (P("0/tcp"), ())),
     ],
 )
 def test_opened_entries_as_juju_prints_them(entry: str, expected) -> None:
@@ -656,7 +658,7 @@ def test_opened_entries_as_juju_prints_them(entry: str, expected) -> None:
 
 @pytest.mark.parametrize(
     "entry",
-    ["80/tcp (ep1, )", "80/tcp (ep 1)", "80/tcp (EP)", "0/tcp (*)", "80/sctp (*)", "80/tcp ((a))", ""],
+    ["80/tcp (ep1, )", "80/tcp (ep 1)", "80/tcp (EP)", "80/sctp (*)", "80/tcp ((a))", ""],
 )
 def test_malformed_entries_are_refused(entry: str) -> None:
     with pytest.raises(HookToolOutputError):

@@ -145,5 +145,5 @@ def rules(report: Report, rule: str) -> list[Finding]:
     return [f for f in report.findings if f.rule == rule]
 
 
-def pairs(units: list[Unit], claims: list[Claim], juju: JujuVersion) -> set[ConflictPair]:
-    return conflict_pairs(build(units, claims), juju=juju)
+def pairs(units: list[Unit], claims: list[Claim]) -> set[ConflictPair]:
+    return conflict_pairs(build(units, claims))

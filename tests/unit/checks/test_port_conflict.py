@@ -42,9 +42,11 @@ def test_reference_layout_is_clean(juju: JujuVersion):
     assert report.input == "test"
 
 
-def test_agent_and_haproxy_colocated_conflict_on_443_in_both_views_juju3():
+@pytest.mark.parametrize("juju", BOTH)
+def test_agent_and_haproxy_colocated_conflict_on_443_in_both_views(juju: JujuVersion):
+    """The same verdict for Juju 3.x and 4.x: the hook tool refuses the second open-port in both."""
     placement = {**REFERENCE, "anbox-stream-gateway-lb/0": "1"}
-    report = check(layout(placement, exposed=REFERENCE_EXPOSED), juju="3")
+    report = check(layout(placement, exposed=REFERENCE_EXPOSED), juju=juju)
     [finding] = rules(report, "port-conflict")
     assert finding.severity == "error"
     assert finding.views == ("bind", "juju")
@@ -55,7 +57,10 @@ def test_agent_and_haproxy_colocated_conflict_on_443_in_both_views_juju3():
         "anbox-stream-agent/0 and anbox-stream-gateway-lb/0 both need 443/tcp on machine 1:"
     )
     assert "the two services cannot both bind 443/tcp" in finding.message
-    # Juju 3's own error text (worker/uniter/runner/context/ports.go).
+    # The hook tool's own error text, 3.6 and main (internal/worker/uniter/runner/context/ports.go).
+    assert ("Juju refuses whichever open-port runs second") in finding.message
+    assert "Juju 3" not in finding.message
+    assert "Juju 4" not in finding.message
     assert (
         'cannot open 443/tcp (unit "anbox-stream-gateway-lb/0"): port range conflicts with '
         '443/tcp (unit "anbox-stream-agent/0")'
@@ -66,13 +71,17 @@ def test_agent_and_haproxy_colocated_conflict_on_443_in_both_views_juju3():
     assert report.summary.errors == 1
 
 
-def test_agent_and_haproxy_colocated_juju4_only_bind_objects():
-    placement = {**REFERENCE, "anbox-stream-gateway-lb/0": "1"}
-    [finding] = rules(check(layout(placement, exposed=REFERENCE_EXPOSED), juju="4"), "port-conflict")
-    assert finding.views == ("bind",)
-    # Juju stays quiet while the services still cannot both bind.
-    assert "Juju 4 stays quiet" in finding.message
-    assert "still cannot both bind 443/tcp" in finding.message
+def test_an_observed_identical_range_on_two_units_says_how_juju_4_let_it_in():
+    """docs/juju-facts.md#open-port-conflicts: Juju 4's controller accepts an identical range from
+    another co-located unit, so a status can show both units holding it when their hooks committed at
+    once; the hook tool refuses it otherwise. Explained, never a different verdict."""
+    units = [unit("anbox-stream-agent/0", "1"), unit("anbox-stream-gateway-lb/0", "1", "haproxy")]
+    claims = [claim("anbox-stream-agent/0", "443/tcp"), claim("anbox-stream-gateway-lb/0", "443/tcp")]
+    [finding] = rules(check(build(units, claims, observed=True)), "port-conflict")
+    assert finding.views == ("bind", "juju")
+    assert "committed at once on Juju 4, whose controller lets an identical range through" in finding.message
+    [planned] = rules(check(build(units, claims)), "port-conflict")
+    assert "committed at once" not in planned.message
 
 
 @pytest.mark.parametrize("juju", BOTH)
@@ -171,43 +180,40 @@ CONFLICTS_WITH = [
 
 
 @pytest.mark.parametrize(("first", "second", "conflict"), CONFLICTS_WITH)
-@pytest.mark.parametrize("juju", BOTH)
-def test_juju_conflicts_with_vectors_between_two_units(
-    first: str, second: str, conflict: bool, juju: JujuVersion
-):
+def test_juju_conflicts_with_vectors_between_two_units(first: str, second: str, conflict: bool):
     units = [unit("u/0", "0"), unit("other/0", "0")]
-    got = pairs(units, [claim("u/0", first), claim("other/0", second)], juju)
+    got = pairs(units, [claim("u/0", first), claim("other/0", second)])
     views = {p[4] for p in got}
     if not conflict:
         assert got == set()
-    elif first == second and juju == "4":
-        assert views == {"bind"}  # Juju 4 lets identical ranges share a net node
     else:
-        assert views == {"bind", "juju"}
+        assert views == {"bind", "juju"}  # identical ranges included, in 3.x and 4.x alike
 
 
 # juju worker/uniter/runner/context/ports_test.go PortRangeChangeRecorderSuite.TestOpenPortRange.
-def test_juju3_open_range_conflicting_with_another_unit():
+@pytest.mark.parametrize("juju", BOTH)
+def test_open_range_conflicting_with_another_unit(juju: JujuVersion):
+    """The same file on main (Juju 4): `checkForConflict` is unchanged there."""
     units = [unit("u/0", "0"), unit("other/0", "0")]
     claims = [claim("other/0", "10-20/tcp"), claim("u/0", "10-20/tcp")]
-    [finding] = check(build(units, claims), juju="3").findings
+    [finding] = check(build(units, claims), juju=juju).findings
     assert finding.views == ("bind", "juju")
     assert 'cannot open 10-20/tcp (unit "u/0"): port range conflicts with 10-20/tcp (unit "other/0")' in (
         finding.message
     )
 
 
-def test_juju3_same_unit_identical_range_on_another_endpoint_is_accepted():
+def test_same_unit_identical_range_on_another_endpoint_is_accepted():
     # "open an existing range - same unit; different endpoint (accepted)"
     units = [unit("u/0", "0")]
-    assert pairs(units, [claim("u/0", "10-20/tcp", ""), claim("u/0", "10-20/tcp", "foo")], "3") == set()
-    assert pairs(units, [claim("u/0", "10-20/tcp", ""), claim("u/0", "10-20/tcp", "")], "3") == set()
+    assert pairs(units, [claim("u/0", "10-20/tcp", ""), claim("u/0", "10-20/tcp", "foo")]) == set()
+    assert pairs(units, [claim("u/0", "10-20/tcp", ""), claim("u/0", "10-20/tcp", "")]) == set()
 
 
-def test_juju3_same_unit_overlapping_range_conflicts():
+def test_same_unit_overlapping_range_conflicts():
     # "open a range conflicting with the same unit": 10-20/tcp held, 1-200/tcp refused.
     units = [unit("u/0", "0")]
-    report = check(build(units, [claim("u/0", "10-20/tcp"), claim("u/0", "1-200/tcp")]), juju="3")
+    report = check(build(units, [claim("u/0", "10-20/tcp"), claim("u/0", "1-200/tcp")]))
     [finding] = report.findings
     assert finding.views == ("juju",)
     assert finding.units == ("u/0",)
@@ -229,10 +235,10 @@ def test_juju3_same_unit_overlapping_range_conflicts():
         ("50-80/tcp", None),
     ],
 )
-def test_juju3_flush_context_vectors(extra: str, conflicts_with: tuple[str, str] | None):
+def test_flush_context_vectors(extra: str, conflicts_with: tuple[str, str] | None):
     units = [unit("u/0", "0"), unit("u/1", "0")]
     base = [claim("u/0", "100-200/tcp"), claim("u/1", "200-300/udp")]
-    got = {(p[0], p[1], p[2], p[3]) for p in pairs(units, [*base, claim("u/0", extra)], "3")}
+    got = {(p[0], p[1], p[2], p[3]) for p in pairs(units, [*base, claim("u/0", extra)])}
     if conflicts_with is None:
         assert got == set()
     else:
@@ -240,10 +246,10 @@ def test_juju3_flush_context_vectors(extra: str, conflicts_with: tuple[str, str]
         assert got == {(expected[0][0], expected[0][1], expected[1][0], expected[1][1])}
 
 
-def test_juju3_flush_context_pending_ranges_conflict_with_each_other():
+def test_flush_context_pending_ranges_conflict_with_each_other():
     # Same test: 50-80/tcp accepted, then 40-90/tcp "conflicts with 50-80/tcp (unit "u/0") requested earlier".
     units = [unit("u/0", "0")]
-    got = pairs(units, [claim("u/0", "50-80/tcp"), claim("u/0", "40-90/tcp")], "3")
+    got = pairs(units, [claim("u/0", "50-80/tcp"), claim("u/0", "40-90/tcp")])
     assert got == {("u/0", P("40-90/tcp"), "u/0", P("50-80/tcp"), "juju")}
 
 
@@ -259,16 +265,19 @@ def test_juju3_flush_context_pending_ranges_conflict_with_each_other():
 )
 def test_juju3_machine_ports_vectors(held: str, opened: str, conflict: bool):
     units = [unit("wordpress/0", "0"), unit("wordpress/1", "0")]
-    got = pairs(units, [claim("wordpress/0", held), claim("wordpress/1", opened)], "3")
+    got = pairs(units, [claim("wordpress/0", held), claim("wordpress/1", opened)])
     assert ("juju" in {p[4] for p in got}) is conflict
 
 
-# juju domain/port/state/updateunitports_test.go (Juju 4).
-def test_juju4_identical_range_across_colocated_units_is_accepted():
-    # TestUpdateUnitPortRangesOpenAlreadyOpenAcrossUnits: both units open 1000-1500/udp on one net node.
+# juju domain/port/state/updateunitports_test.go (Juju 4's controller).
+def test_juju4_identical_range_across_colocated_units_is_refused_by_the_hook_tool():
+    # TestUpdateUnitPortRangesOpenAlreadyOpenAcrossUnits: the controller accepts both units opening
+    # 1000-1500/udp on one net node; but the hook tool of the second unit (ports.go checkForConflict,
+    # fed every co-located unit's ranges by GetIAASUnitContext) refuses it before it reaches the
+    # controller. Only two hooks committing at once get past it: the verdict is Juju 3's.
     units = [unit("app-zero/0", "0"), unit("app-zero/1", "0")]
     claims = [claim("app-zero/0", "1000-1500/udp", "ep0"), claim("app-zero/1", "1000-1500/udp", "ep0")]
-    assert {p[4] for p in pairs(units, claims, "4")} == {"bind"}
+    assert {p[4] for p in pairs(units, claims)} == {"bind", "juju"}
 
 
 def test_juju4_matching_range_across_endpoints_and_adjacent_ranges_are_accepted():
@@ -282,7 +291,7 @@ def test_juju4_matching_range_across_endpoints_and_adjacent_ranges_are_accepted(
         claim("app-zero/0", "8080/tcp", "ep1"),
         claim("app-zero/0", ICMP, "ep0"),  # TestUpdateUnitPortsOpenCloseICMP
     ]
-    assert pairs(units, claims, "4") == set()
+    assert pairs(units, claims) == set()
 
 
 def test_juju4_overlapping_ranges_on_colocated_units_conflict():
@@ -292,49 +301,112 @@ def test_juju4_overlapping_ranges_on_colocated_units_conflict():
     report = check(build(units, claims), juju="4")
     [finding] = report.findings
     assert finding.views == ("bind", "juju")
-    assert "Juju 4 refuses the open-port with 'port range conflict" in finding.message
+    assert (
+        'cannot open 150-250/tcp (unit "app-zero/1"): port range conflicts with 100-200/tcp (unit "app-zero/0")'
+        in finding.message
+    )
 
 
 def test_juju4_units_on_other_net_nodes_do_not_interact():
     # TestGetColocatedOpenedPortsMultipleUnitsOnNetNodes.
     units = [unit("app-zero/0", "0"), unit("app-zero/1", "1")]
     claims = [claim("app-zero/0", "80/tcp"), claim("app-zero/1", "80/tcp")]
-    assert pairs(units, claims, "4") == set()
-    assert pairs(units, claims, "3") == set()
+    assert pairs(units, claims) == set()
 
 
 def test_juju4_same_unit_overlap_conflicts():
     # domain/port/service/service.go verifyNoPortRangeConflicts runs over the unit's own ranges too.
     units = [unit("u/0", "0")]
-    got = pairs(units, [claim("u/0", "100-200/tcp", "ep0"), claim("u/0", "150-250/tcp", "ep1")], "4")
+    got = pairs(units, [claim("u/0", "100-200/tcp", "ep0"), claim("u/0", "150-250/tcp", "ep1")])
     assert got == {("u/0", P("100-200/tcp"), "u/0", P("150-250/tcp"), "juju")}
 
 
 # -- icmp -------------------------------------------------------------------------------------------------
 
 
-def test_icmp_two_units_conflict_in_juju3_only_and_never_bind():
+@pytest.mark.parametrize("juju", BOTH)
+def test_icmp_two_units_conflict_and_never_bind(juju: JujuVersion):
+    """Two icmp ranges ConflictsWith each other (-1..-1), and the hook tool refuses another unit's
+    identical range in 3.x and 4.x alike (docs/juju-facts.md#open-port-conflicts, summary table)."""
     units = [unit("a/0", "0"), unit("b/0", "0")]
     claims = [claim("a/0", ICMP), claim("b/0", ICMP)]
-    assert pairs(units, claims, "3") == {("a/0", ICMP, "b/0", ICMP, "juju")}
-    assert pairs(units, claims, "4") == set()
-    [finding] = check(build(units, claims), juju="3").findings
+    assert pairs(units, claims) == {("a/0", ICMP, "b/0", ICMP, "juju")}
+    [finding] = check(build(units, claims), juju=juju).findings
     assert finding.views == ("juju",)
     assert "a/0 and b/0 both open icmp on machine 0" in finding.message
+    assert 'cannot open icmp (unit "b/0"): port range conflicts with icmp (unit "a/0")' in finding.message
     assert "icmp has no ports" in finding.message
-    assert check(build(units, claims), juju="4").findings == ()
+
+
+def test_port_0_on_two_units_conflicts_for_juju_but_binds_nothing():
+    """Juju opens 0/tcp like any range (docs/juju-facts.md#port-syntax); a socket bound to port 0
+    gets any free port, so two of them never collide in the kernel."""
+    units = [unit("a/0", "0"), unit("b/0", "0")]
+    claims = [claim("a/0", "0/tcp"), claim("b/0", "0/tcp"), claim("b/0", "0-10/udp"), claim("a/0", "0/udp")]
+    assert pairs(units, claims) == {
+        ("a/0", P("0/tcp"), "b/0", P("0/tcp"), "juju"),
+        ("a/0", P("0/udp"), "b/0", P("0-10/udp"), "juju"),
+    }
+    findings = check(build(units, claims)).findings
+    assert all(f.views == ("juju",) for f in findings)
+    assert all("binding port 0 takes any free port" in f.message for f in findings)
+    assert pairs(units, [claim("a/0", "0-10/tcp"), claim("b/0", "10/tcp")]) == {
+        ("a/0", P("0-10/tcp"), "b/0", P("10/tcp"), "bind"),
+        ("a/0", P("0-10/tcp"), "b/0", P("10/tcp"), "juju"),
+    }
+
+
+# -- two services of one unit ---------------------------------------------------------------------------
+
+
+def test_ams_port_on_its_own_prometheus_port_is_two_services_on_one_port():
+    """ams `port` set to 20002 (its prometheus_target_port's default): Juju accepts one unit opening one
+    range, but the API and the exporter cannot both bind it; the charm library blocks it too."""
+    ams = unit("ams/0", "1")
+    claims = catalog_claims(ams, port=20002)
+    assert pairs([ams], claims) == {("ams/0", P("20002/tcp"), "ams/0", P("20002/tcp"), "bind")}
+    [finding] = rules(check(build([ams], claims)), "port-conflict")
+    assert finding.views == ("bind",)
+    assert finding.units == ("ams/0",)
+    assert finding.ports == (P("20002/tcp"),)
+    assert finding.message == (
+        "ams/0 needs 20002/tcp on machine 1 for both AMS's HTTPS API (option port) and AMS's HTTPS "
+        "Prometheus endpoint: two services of one unit cannot both bind 20002/tcp (Juju accepts the one "
+        "range and says nothing)."
+    )
+    assert finding.fix == "Set ams option port to 20003 (checked free for tcp on machine 1)."
+
+
+def test_both_ams_options_on_one_port_name_both_options():
+    ams = unit("ams/0", "1")
+    [finding] = rules(
+        check(build([ams], catalog_claims(ams, port=9000, prometheus_target_port=9000))), "port-conflict"
+    )
+    assert finding.fix == (
+        "Set ams option port to 9001 (checked free for tcp on machine 1), or set ams option "
+        "prometheus_target_port to 9001 (checked free for tcp on machine 1)."
+    )
+
+
+def test_a_range_option_over_another_services_port_binds_too():
+    """ams-lxd exposed_instance_ports over LXD's own 8443: one unit, two services, overlapping ranges."""
+    lxd = unit("lxd/0", "3", "ams-lxd")
+    [finding] = rules(
+        check(build([lxd], catalog_claims(lxd, exposed_instance_ports="8000-9000"))), "port-conflict"
+    )
+    assert finding.views == ("bind", "juju")
+    assert finding.message.startswith("lxd/0 opens both 8000-9000/tcp and 8443/tcp on machine 3")
 
 
 def test_icmp_same_unit_on_two_endpoints_is_fine():
     units = [unit("a/0", "0")]
-    assert pairs(units, [claim("a/0", ICMP, ""), claim("a/0", ICMP, "ep")], "3") == set()
+    assert pairs(units, [claim("a/0", ICMP, ""), claim("a/0", ICMP, "ep")]) == set()
 
 
 def test_icmp_never_meets_tcp_or_udp():
     units = [unit("a/0", "0"), unit("b/0", "0")]
     assert (
-        pairs(units, [claim("a/0", ICMP), claim("b/0", "1-65535/tcp"), claim("b/0", "1-65535/udp")], "3")
-        == set()
+        pairs(units, [claim("a/0", ICMP), claim("b/0", "0-65535/tcp"), claim("b/0", "0-65535/udp")]) == set()
     )
 
 
@@ -343,12 +415,12 @@ def test_icmp_never_meets_tcp_or_udp():
 
 def test_same_machine_id_in_two_models_is_two_hosts():
     units = [unit("a/0", Host("0", "m1")), unit("b/0", Host("0", "m2"))]
-    assert pairs(units, [claim("a/0", "80/tcp"), claim("b/0", "80/tcp")], "3") == set()
+    assert pairs(units, [claim("a/0", "80/tcp"), claim("b/0", "80/tcp")]) == set()
 
 
 def test_containers_are_hosts_of_their_own():
     units = [unit("a/0", "0"), unit("b/0", "0/lxd/1")]
-    assert pairs(units, [claim("a/0", "80/tcp"), claim("b/0", "80/tcp")], "3") == set()
+    assert pairs(units, [claim("a/0", "80/tcp"), claim("b/0", "80/tcp")]) == set()
 
 
 def test_container_fix_points_at_its_root_machine():

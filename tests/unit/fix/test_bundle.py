@@ -239,7 +239,10 @@ def test_hostile_names_stay_data():
 
 def _placed(bundle: str) -> dict[str, list[str]]:
     merged = merged_bundle(parts_of(load_yaml(bundle, "b")))
-    return {app: [p.host for p in spots] for app, spots in place_units(merged, "b").units.items()}
+    return {
+        app: [p.host for p in spots]
+        for app, spots in place_units(merged, "b", Catalog.builtin(), "charmed").units.items()
+    }
 
 
 @pytest.mark.parametrize(
@@ -265,7 +268,7 @@ applications:
     merged = merged_bundle(parts_of(load_yaml(bundle, "b")))
     spec = merged.applications["app"]
     assert spec is not None
-    directives = explicit_directives(spec, place_units(merged, "b").units)
+    directives = explicit_directives(spec, place_units(merged, "b", Catalog.builtin(), "charmed").units)
     assert directives == expected
     rewritten = bundle.replace(f"to: {to}", "to: [" + ", ".join(f'"{d}"' for d in directives) + "]")
     assert _placed(rewritten) == _placed(bundle)

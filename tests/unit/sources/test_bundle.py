@@ -220,6 +220,128 @@ def test_unquoted_integer_machine_keys_and_placements():
     assert hosts(deployment) == {"ams/0": "0", "ams/1": "1"}
 
 
+# -- scalars and merge keys as Juju's YAML decoder reads them (docs/juju-facts.md#bundle-yaml) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        # `to: [010]` is the text "010" to Juju (not 8): not a machine number.
+        (
+            "machines: {'8': {}}\napplications:\n  ams: {charm: ams, num_units: 1, to: [010]}\n",
+            'invalid placement syntax "010"',
+        ),
+        (
+            "machines: {'1': {}}\napplications:\n  ams: {charm: ams, num_units: 1, to: [1.0]}\n",
+            'invalid placement syntax "1.0"',
+        ),
+        # a machine key `0x1:` is the text "0x1" (not 1)
+        (
+            "machines: {0x1: {}}\napplications:\n  ams: {charm: ams, num_units: 1, to: ['1']}\n",
+            'invalid machine id "0x1" found in machines',
+        ),
+        (
+            "machines: {~: {}}\napplications:\n  ams: {charm: ams, num_units: 1}\n",
+            'invalid machine id "" found in machines',
+        ),
+        # a relation end `1` is the text "1"
+        (
+            "applications:\n  ams: {charm: ams, num_units: 1}\nrelations: [[ams, 1]]\n",
+            'invalid relation syntax "1"',
+        ),
+    ],
+)
+def test_plain_scalars_are_the_text_juju_reads(text: str, error: str):
+    assert error in refused(text)
+
+
+@pytest.mark.parametrize(
+    ("units", "count"), [("2", 2), ("2.0", 2), ("2.5", 2), ("0x2", 2), ("010", 8), ("~", 0), ("1e+1", 10)]
+)
+def test_num_units_as_juju_reads_it(units: str, count: int):
+    deployment = bundle(f"applications:\n  ams: {{charm: ams, num_units: {units}}}\n")
+    assert len(deployment.units) == count
+
+
+@pytest.mark.parametrize("units", ['"2"', "1e3", "2.0e0", "true", "y", "[2]"])
+def test_num_units_juju_cannot_decode_empties_the_document(units: str):
+    """A type error empties the whole document (BundleData.UnmarshalYAML returns before copying)."""
+    message = refused(
+        f"applications:\n  ams: {{charm: ams, num_units: {units}}}\n  lxd: {{charm: ams-lxd, num_units: 1}}\n"
+    )
+    assert message.startswith("bundle.yaml:2: applications.ams.num_units: cannot unmarshal ")
+    assert message.endswith(
+        "(Juju's YAML decoder stops there and reads the whole document as empty, so Juju refuses the "
+        "bundle with 'at least one application must be specified')"
+    )
+
+
+def test_an_overlay_juju_cannot_decode_is_ignored_by_juju_and_refused_here():
+    base = "applications:\n  ams: {charm: ams, num_units: 1}\n"
+    message = refused(base, overlays=(('applications:\n  ams: {num_units: "2"}\n', "o.yaml"),))
+    assert message.startswith("o.yaml:2: applications.ams.num_units: cannot unmarshal !!str `2` into int")
+    assert "ignores this overlay document without a word (only --dry-run shows the error)" in message
+    same_file = refused(base + '---\napplications:\n  ams: {trust: "yes"}\n')
+    assert same_file.startswith(
+        "bundle.yaml:5: document 2: applications.ams.trust: cannot unmarshal !!str `yes` into bool"
+    )
+
+
+def test_a_field_this_checker_ignores_still_has_to_decode():
+    """`trust` moves no port, but a type error in it empties the document all the same."""
+    assert "applications.ams.trust: cannot unmarshal !!str `yes` into bool" in refused(
+        'applications:\n  ams: {charm: ams, num_units: 1, trust: "yes"}\n'
+    )
+    assert "expose: cannot unmarshal" not in refused(
+        "applications:\n  ams: {charm: ams, num_units: 1, expose: y, trust: [1]}\n"
+    )
+
+
+def test_y_is_true_to_juju():
+    deployment = bundle("applications:\n  coturn: {charm: coturn, num_units: 1, expose: y}\n")
+    assert dict(deployment.applications["coturn"].exposed) == {"": ExposeTarget()}
+
+
+def test_a_merge_key_applies_where_it_stands():
+    """yaml.v2: a key before `<<` is overwritten, a key after it wins; options merge key by key."""
+    deployment = bundle(
+        """
+        defaults: &ams
+          charm: ams
+          num_units: 2
+          options: {port: 9000, prometheus_target_port: 9001}
+        applications:
+          before:
+            num_units: 5
+            <<: *ams
+          after:
+            <<: *ams
+            num_units: 1
+            options: {port: 9100}
+        """
+    )
+    units = {u.application for u in deployment.units}
+    assert units == {"before", "after"}
+    assert len([u for u in deployment.units if u.application == "before"]) == 2
+    assert len([u for u in deployment.units if u.application == "after"]) == 1
+    after = {str(c.port) for c in deployment.claims if c.unit == "after/0"}
+    assert after == {"9100/tcp", "9001/tcp"}  # port from the explicit map, the other kept from <<
+
+
+def test_a_merge_of_applications_merges_the_map():
+    deployment = bundle(
+        """
+        common: &common
+          applications:
+            nats: {charm: nats, num_units: 1}
+        <<: *common
+        applications:
+          ams: {charm: ams, num_units: 1}
+        """
+    )
+    assert set(deployment.applications) == {"nats", "ams"}
+
+
 def test_unit_locations_point_at_their_placement_line():
     deployment = load_bundle((BUNDLES / "juju-doc-placement.yaml").read_text(), input="doc.yaml")
     where = {unit.name: unit.location for unit in deployment.units}
@@ -251,10 +373,21 @@ def test_kubernetes_bundle_with_machines_is_refused():
     assert "bundle machines not valid for Kubernetes bundles" in message
 
 
-def test_legacy_services_key():
-    deployment = load_bundle((BUNDLES / "legacy-services.yaml").read_text(), input="legacy.yaml")
-    assert hosts(deployment) == {"ams/0": "0", "ams/1": "1", "lxd/0": "0"}
-    assert deployment.applications["lxd"].charm == "ams-lxd"
+def test_legacy_services_key_is_not_read_by_juju_3_or_4():
+    """juju/charm v9 removed `services:` ("Remove legacy services"); v12 (Juju 3.6) and main read it
+    as an unknown field: a bundle holding only `services:` has no application."""
+    message = refused((BUNDLES / "legacy-services.yaml").read_text())
+    assert message == (
+        "bundle.yaml:2: at least one application must be specified (Juju 3 and 4 no longer read the "
+        "legacy services: key; rename it applications:)"
+    )
+
+
+def test_services_beside_applications_and_in_an_overlay_are_ignored():
+    deployment = bundle((BUNDLES / "applications-and-services.yaml").read_text())
+    assert hosts(deployment) == {"ams/0": "0"}
+    deployment = bundle((BUNDLES / "overlay-uses-services.yaml").read_text())
+    assert hosts(deployment) == {"ams/0": "0"}
 
 
 # -- subordinates ----------------------------------------------------------------------------------
@@ -312,7 +445,109 @@ def test_subordinate_related_only_to_a_saas_has_no_units():
         """
     )
     assert [u.name for u in deployment.units] == ["ams/0"]
-    assert not deployment.applications["agent"].subordinate
+    assert deployment.applications["agent"].subordinate  # grafana-agent is a subordinate charm
+    assert deployment.problems == ()
+
+
+def test_a_principal_with_no_units_stays_without_units():
+    """`num_units: 0` creates no unit; ams is a catalog charm, a principal: never read as a subordinate."""
+    deployment = bundle(
+        """
+        applications:
+          ams: {charm: ams, num_units: 0}
+          lxd: {charm: ams-lxd, num_units: 2}
+        relations:
+          - [ams:lxd-cluster, lxd:api]
+        """
+    )
+    assert [u.name for u in deployment.units] == ["lxd/0", "lxd/1"]
+    assert not deployment.applications["ams"].subordinate
+    assert deployment.problems == ()
+
+
+def test_an_unknown_charm_read_as_a_subordinate_says_it_was_guessed():
+    deployment = bundle(
+        """
+        applications:
+          ams: {charm: ams, num_units: 2}
+          exporter: {charm: node-exporter}
+        relations:
+          - [exporter:juju-info, ams:juju-info]
+        """
+    )
+    assert hosts(deployment)["exporter/1"] == hosts(deployment)["ams/1"]
+    [guess] = deployment.problems
+    assert (guess.rule, guess.severity, guess.units) == (
+        "guessed-subordinate",
+        "info",
+        ("exporter/0", "exporter/1"),
+    )
+    assert guess.message == (
+        "application exporter (charm node-exporter, unknown to the catalog) has no units of its own and is "
+        "related to applications that have (exporter:juju-info ams:juju-info): it is read as a subordinate, "
+        "with a unit beside each unit of those applications; if its charm is not a subordinate, Juju gives it "
+        "no unit at all"
+    )
+    assert guess.location == Location("bundle.yaml", 4)
+    from anbox_cloud_ports.checks import check
+
+    [finding] = [f for f in check(deployment).findings if f.rule == "guessed-subordinate"]
+    assert finding.severity == "info"
+
+
+@pytest.mark.parametrize(
+    "charm",
+    [
+        "telegraf",
+        "grafana-agent",
+        "nrpe",
+        "ntp",
+        "filebeat",
+        "landscape-client",
+        "ubuntu-advantage",
+        "opentelemetry-collector",
+    ],
+)
+def test_known_subordinate_charms_are_not_guesses(charm: str):
+    deployment = bundle(
+        f"applications:\n  ams: {{charm: ams, num_units: 1}}\n  sub: {{charm: {charm}}}\nrelations:\n  - [sub, ams]\n"
+    )
+    assert hosts(deployment)["sub/0"] == hosts(deployment)["ams/0"]
+    assert deployment.problems == ()
+
+
+def test_a_known_subordinate_given_units_is_refused_as_juju_fails_it():
+    message = refused("applications:\n  telegraf: {charm: telegraf, num_units: 2}\n")
+    assert message == (
+        "bundle.yaml:2: applications.telegraf.num_units: charm telegraf is a subordinate, so Juju fails to add "
+        "the 2 unit(s) asked ('cannot add unit to application \"telegraf\": application is a subordinate'); "
+        "a subordinate's units come from its relations: drop num_units (and to:)"
+    )
+
+
+def test_placement_with_no_units_is_too_many_placements():
+    """verifyPlacement: `len(to) > num_units`, num_units 0 included."""
+    message = refused("machines: {'0': {}}\napplications:\n  telegraf: {charm: telegraf, to: ['0']}\n")
+    assert 'too many units specified in unit placement for application "telegraf"' in message
+
+
+def test_a_catalog_can_declare_a_subordinate_with_ports():
+    from anbox_cloud_ports.catalog import CatalogRow
+
+    row = CatalogRow(
+        "charmed", "Agent", ("my-agent",), "443", "TCP", False, "no", "metrics", subordinate=True
+    )
+    deployment = load_bundle(
+        "applications:\n  agent: {charm: anbox-stream-agent, num_units: 1}\n  mine: {charm: my-agent}\n"
+        "relations:\n  - [mine:juju-info, agent:juju-info]\n",
+        input="b.yaml",
+        catalog=Catalog.builtin().extend([row]),
+    )
+    assert deployment.problems == ()
+    assert {(c.unit, str(c.port)) for c in deployment.claims} == {
+        ("agent/0", "443/tcp"),
+        ("mine/0", "443/tcp"),
+    }
 
 
 # -- options, claims, catalog ----------------------------------------------------------------------
@@ -323,7 +558,7 @@ def test_claims_are_catalog_defaults_or_moved_by_options():
     claims = {(c.unit, str(c.port)): c for c in deployment.claims}
     moved = claims[("ams/0", "8445/tcp")]
     assert (moved.origin, moved.option, moved.endpoint) == ("config", "port", "")
-    assert moved.location == Location("lab.yaml", 13)
+    assert moved.location == Location("lab.yaml", 14)
     assert claims[("ams/0", "20003/tcp")].option == "prometheus_target_port"
     assert claims[("nats/0", "4223/tcp")].option == "client-port"
     assert {p for (u, p) in claims if u == "lxd/0"} == {"8443/tcp", "20000-21000/tcp", "20000-21000/udp"}
@@ -359,6 +594,20 @@ def test_values_that_cannot_be_ports_are_findings_and_defaults_stay():
     assert ("nats/0", "4222/tcp", "catalog") in ports
 
 
+@pytest.mark.parametrize(("option", "value"), [("port", "0"), ("exposed_instance_ports", '"0-100"')])
+def test_an_option_of_port_0_is_an_operators_mistake(option: str, value: str):
+    """Juju would open 0/tcp (docs/juju-facts.md#port-syntax), but a service told to listen on 0 gets
+    any free port: the option is reported, as the charm library blocks it, and the default is checked."""
+    charm = "ams" if option == "port" else "ams-lxd"
+    deployment = bundle(
+        f"applications:\n  app: {{charm: {charm}, num_units: 1, options: {{{option}: {value}}}}}\n"
+    )
+    [problem] = deployment.problems
+    assert f"{option}=" in problem.message
+    assert "1-65535" in problem.message
+    assert not any(c.port.has_port_zero for c in deployment.claims)
+
+
 def test_applications_outside_the_catalog_are_placed_but_claim_nothing():
     deployment = bundle(
         """
@@ -390,10 +639,90 @@ def test_an_extended_catalog_and_the_appliance_profile():
     assert appliance.profile == "appliance"
 
 
-def test_without_a_charm_key_the_application_name_is_the_charm():
-    deployment = bundle("applications:\n  coturn:\n    num_units: 1\n")
-    assert deployment.applications["coturn"].charm == "coturn"
-    assert {str(c.port) for c in deployment.claims} == {"5349/tcp", "5349/udp", "50000-51000/udp"}
+@pytest.mark.parametrize("charm", ["", "\n    charm:", '\n    charm: ""', "\n    charm: ~"])
+def test_an_application_without_a_charm_is_refused_as_juju_refuses_it(charm: str):
+    """bundledata.go verifyApplications: `if app.Charm == "" { addErrorf("empty charm path") }`."""
+    message = refused(f"applications:\n  coturn:{charm}\n    num_units: 1\n")
+    assert "empty charm path" in message
+
+
+@pytest.mark.parametrize(
+    ("charm", "extra", "error"),
+    [
+        # Juju 3 and 4 read ch: and local: only (url.go ParseURL: an opaque URL is a local one).
+        (
+            "cs:~anbox-charmers/ams-42",
+            "",
+            'cannot parse URL "cs:~anbox-charmers/ams-42": schema "cs" not valid',
+        ),
+        ("cs:ams", "", 'cannot parse URL "cs:ams": schema "cs" not valid'),
+        ("ch:~user/ams", "", 'charmhub charm or bundle URL with user name: "ch:~user/ams" not valid'),
+        ("Ams", "", 'cannot parse name and/or revision in URL "Ams": name "Ams" not valid'),
+        ("ch:a/b/c/ams", "", 'charm or bundle URL "ch:a/b/c/ams" malformed'),
+        ("ch:sparc/jammy/ams", "", 'architecture name "sparc" not valid'),
+        ("ams?x=1", "", 'charm or bundle URL "ams?x=1" has unrecognized parts'),
+        ("local:a/b/ams", "", 'charm or bundle URL has invalid form: "local:a/b/ams"'),
+        # A revision goes in `revision:`, with a channel (verifyApplications).
+        ("ams-42", "", 'cannot specify revision in "ch:ams-42", please use revision'),
+        (
+            "ch:amd64/jammy/ams-42",
+            "",
+            'cannot specify revision in "ch:amd64/jammy/ams-42", please use revision',
+        ),
+        ("ams", "revision: 42", 'application "ams" with a revision requires a channel for future upgrades'),
+        (
+            "ams",
+            "{revision: -1, channel: stable}",
+            'the revision for application "ams" must be zero or greater',
+        ),
+    ],
+)
+def test_charm_references_juju_refuses(charm: str, extra: str, error: str):
+    fields = extra.strip("{}").replace(", ", "\n    ")
+    body = f"\n    {fields}" if fields else ""
+    message = refused(f"applications:\n  ams:\n    charm: {charm!r}\n    num_units: 1{body}\n")
+    assert f'invalid charm URL in application "ams": {error}' in message or error in message
+
+
+@pytest.mark.parametrize(
+    "charm",
+    [
+        "ams",
+        "ch:ams",
+        "ch:amd64/jammy/ams",
+        "ch:jammy/ams",
+        "local:ams-3",
+        "local:jammy/ams",
+        "./ams",
+        "/srv/ams",
+    ],
+)
+def test_charm_references_juju_reads(charm: str):
+    deployment = bundle(f"applications:\n  ams:\n    charm: {charm!r}\n    num_units: 1\n")
+    assert deployment.applications["ams"].charm == "ams"
+
+
+def test_storage_device_offer_and_resource_names_are_checked():
+    text = """
+        applications:
+          ams:
+            charm: ams
+            num_units: 1
+            storage: {Bad_Name: 10G}
+        """
+    assert 'invalid storage name "Bad_Name" in application "ams"' in refused(text)
+    assert 'invalid device name "x_1"' in refused(
+        text.replace("storage: {Bad_Name: 10G}", "devices: {x_1: gpu}")
+    )
+    assert 'missing resource name on application "ams"' in refused(
+        text.replace("storage: {Bad_Name: 10G}", 'resources: {"": 3}')
+    )
+    assert 'resource revision "ams" is not int or string' in refused(
+        text.replace("storage: {Bad_Name: 10G}", "resources: {r: 1.5}")
+    )
+    overlay = "applications:\n  ams:\n    offers:\n      Bad: {endpoints: [Api]}\n"
+    message = refused(text.replace("storage: {Bad_Name: 10G}", ""), overlays=(("---\n" + overlay, "o.yaml"),))
+    assert 'invalid offer name "Bad" in application "ams"' in message
 
 
 # -- exposure ------------------------------------------------------------------------------------

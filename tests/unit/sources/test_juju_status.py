@@ -196,3 +196,38 @@ def test_wrong_shapes_are_refused(text: str, expected: str):
         load(text, input="bad.yaml")
     assert expected in str(info.value)
     assert str(info.value).startswith("bad.yaml")
+
+
+def test_open_ports_are_read_as_juju_prints_them():
+    """docs/juju-facts.md#port-syntax: status writes each range with `PortRange.String()`, so `icmp`
+    and `0/tcp` (nothing in Juju refuses port 0) appear as such; Juju 3.6 on Kubernetes prints pod
+    ports with the protocol upper-case (`8080/TCP`). All are read, none is an invalid port."""
+    text = (
+        "model: {name: m, type: iaas}\nmachines: {'0': {}}\napplications:\n  app:\n    charm: app\n"
+        "    units:\n      app/0:\n        machine: '0'\n        open-ports: [icmp, 0/tcp, 8080/TCP, 9-10/udp]\n"
+    )
+    deployment = load(text, input="status.yaml")
+    assert ports(deployment, "app/0") == {"icmp", "0/tcp", "8080/tcp", "9-10/udp"}
+    assert deployment.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("units", "error"),
+    [
+        (
+            "coturn/0: {machine: '0'}",
+            'applications.ams.units.coturn/0: unit "coturn/0" is listed under application "ams": Juju lists a '
+            "unit under the application whose name it carries",
+        ),
+        (
+            "ams/0: {machine: '0', subordinates: {ghost/0: {}}}",
+            'subordinate unit "ghost/0" belongs to no application of this status',
+        ),
+    ],
+)
+def test_a_unit_under_an_application_it_does_not_belong_to_is_refused(units: str, error: str):
+    text = f"model: {{name: m}}\napplications:\n  ams:\n    charm: ams\n    units: {{{units}}}\n  coturn: {{charm: coturn}}\n"
+    with pytest.raises(InputError) as info:
+        load(text, input="s.yaml")
+    assert error in str(info.value)
+    assert str(info.value).startswith("s.yaml:5: ")

@@ -222,3 +222,55 @@ def test_something_else_is_not_a_show_unit_dump():
 )
 def test_looks_like_show_unit(data: Any, expected: bool):
     assert looks_like_show_unit(data) is expected
+
+
+def test_a_local_unit_with_a_service_key_does_not_hide_the_related_units():
+    """Another interface's databag may well hold `service`: the validator's providers stay checked."""
+    dump = validator_dump()
+    dump["anbox-cloud-ports/0"]["relation-info"][0]["local-unit"]["data"]["service"] = '"web"'
+    deployment = load_show_unit(dump, input="d")
+    assert [u.name for u in deployment.units] == ["ams/0", "ams/1", "nats/0"]
+
+
+def test_a_provider_dump_still_reads_related_providers():
+    """A provider's own data is read from local-unit, and related units that publish too are read."""
+    dump = {
+        "ams/0": {
+            "machine": "1",
+            "opened-ports": ["8444/tcp"],
+            "charm": "ch:amd64/ams-10",
+            "leader": True,
+            "relation-info": [
+                {
+                    "endpoint": "ports",
+                    "related-endpoint": "ports",
+                    "application-data": {},
+                    "local-unit": {"in-scope": True, "data": published("ams", "1", "8444/tcp")},
+                    "related-units": {
+                        "anbox-cloud-ports/0": {"in-scope": True, "data": juju_keys()},
+                        "agent/0": {
+                            "in-scope": True,
+                            "data": published("anbox-stream-agent", "1", "8444/tcp"),
+                        },
+                    },
+                }
+            ],
+        }
+    }
+    deployment = load_show_unit(dump, input="ams.yaml")
+    assert [u.name for u in deployment.units] == ["agent/0", "ams/0"]
+    assert deployment.problems == ()
+    assert [f.rule for f in check(deployment).findings if f.severity == "error"] == ["port-conflict"]
+
+
+def test_the_same_unit_on_two_relations_is_one_unit_with_all_its_claims():
+    dump = validator_dump()
+    second = copy.deepcopy(dump["anbox-cloud-ports/0"]["relation-info"][0])
+    second["relation-id"] = 5
+    second["related-units"] = {
+        "ams/0": {"in-scope": True, "data": published("ams", "1", "8444/tcp", "443/tcp")}
+    }
+    dump["anbox-cloud-ports/0"]["relation-info"].append(second)
+    deployment = load_show_unit(dump, input="d")
+    ports = sorted(str(c.port) for c in deployment.claims if c.unit == "ams/0")
+    assert ports == ["20002/tcp", "443/tcp", "8444/tcp"]

@@ -50,10 +50,10 @@ __all__ = [
 ]
 
 
-def parts_of(parsed: Parsed) -> list[Part]:
-    """Every document of one input as a type-checked part."""
-    reader = Reader(parsed.input)
-    return [reader.part(document, i) for i, document in enumerate(parsed.documents)]
+def parts_of(parsed: Parsed, *, base: bool = True) -> list[Part]:
+    """Every document of one input as a decoded part; the first of a base input is the base bundle."""
+    first, later = Reader(parsed.input, base=base), Reader(parsed.input, base=False)
+    return [(first if i == 0 else later).part(document, i) for i, document in enumerate(parsed.documents)]
 
 
 def from_parsed(
@@ -65,5 +65,5 @@ def from_parsed(
     if parts[0].null:
         raise InputError(parsed.input, "the bundle is empty: its first document holds nothing")
     for overlay in overlays:
-        parts.extend(parts_of(overlay))
+        parts.extend(parts_of(overlay, base=False))
     return build_bundle(parts, input=parsed.input, catalog=catalog, profile=profile)

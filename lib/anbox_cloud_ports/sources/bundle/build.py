@@ -13,13 +13,14 @@ from ...catalog import Catalog, Profile
 from ...errors import InputError
 from ...model import Application, Claim, Deployment, ExposeTarget, Host, Problem, Unit
 from ...names import charm_name
+from ...text import plain, quote
 from ..claims import AppOptions, option_claims
 from ..yamlload import path
 from .overlay import merge
 from .placement import Placed as PlacedUnit
 from .placement import Placer
 from .reader import MAX_UNITS, AppSpec, Part
-from .subordinates import subordinates
+from .subordinates import Guess, subordinates
 from .verify import refuse_overlay_fields_in_base, verify
 
 MAX_PLACED_UNITS = 250_000  # with subordinates, one per principal unit each
@@ -43,7 +44,8 @@ def expose_target(cidrs: Iterable[str], spaces: Iterable[str]) -> ExposeTarget:
 def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profile) -> Deployment:
     """Merge, verify and place; then turn every unit of a catalogued charm into its claims."""
     merged = merged_bundle(parts)
-    placed = place_units(merged, input)
+    refuse_subordinate_units(merged, catalog, profile)
+    placed = place_units(merged, input, catalog, profile)
     applications: dict[str, Application] = {}
     units: list[Unit] = []
     claims: list[Claim] = []
@@ -54,8 +56,9 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
     for name, app in merged.applications.items():
         if app is None:
             continue
-        charm = charm_name(app.charm) if app.charm else name
-        is_sub = name in placed.subordinates
+        charm = charm_name(app.charm)  # never empty: verification refuses an empty charm path
+        # Known from the catalog, or read as one from its relations (a guess, reported as such).
+        is_sub = name in placed.subordinates or catalog.subordinate(charm, profile) is True
         applications[name] = Application(
             name, charm, exposure(app), subordinate=is_sub, location=app.location
         )
@@ -77,12 +80,13 @@ def build(parts: Sequence[Part], *, input: str, catalog: Catalog, profile: Profi
         options = AppOptions(
             application=path(app.name),
             charm=charm,
-            values={key: value for key, (value, _) in app.options.items()},
+            values={key: value for key, (value, _) in (app.options or {}).items()},
             name_option=lambda option, where=app.where: path(where, "options", option),
             location=app.location,
-            locations={key: where for key, (_, where) in app.options.items()},
+            locations={key: where for key, (_, where) in (app.options or {}).items()},
         )
         claims.extend(option_claims(options, app_units, catalog, profile, problems))
+    problems.extend(_guessed(merged, guess, units) for guess in placed.guesses)
     return Deployment(
         input=input,
         applications=MappingProxyType(applications),
@@ -139,16 +143,38 @@ class Placed:
 
     units: Mapping[str, list[PlacedUnit]]
     subordinates: Mapping[str, list[str]]
+    guesses: Sequence[Guess] = ()
 
 
-def place_units(merged: Part, input: str) -> Placed:
+def refuse_subordinate_units(merged: Part, catalog: Catalog, profile: Profile) -> None:
+    """A known subordinate charm given units: Juju deploys it, then fails adding each unit.
+
+    docs/juju-facts.md#bundles, "Subordinates": bundle verification loads no charm, so it passes; the
+    controller refuses the units (state `addUnitOpsWithCons`: "application is a subordinate").
+    """
+    for name, app in merged.applications.items():
+        if app is None or app.num_units <= 0 or not app.charm:
+            continue
+        charm = charm_name(app.charm)
+        if catalog.subordinate(charm, profile):
+            raise InputError(
+                app.location.file,
+                f"charm {plain(charm)} is a subordinate, so Juju fails to add the {app.num_units} unit(s) asked "
+                f"('cannot add unit to application {quote(name)}: application is a subordinate'); a "
+                "subordinate's units come from its relations: drop num_units (and to:)",
+                where=f"{app.where}.num_units",
+                line=app.location.line,
+            )
+
+
+def place_units(merged: Part, input: str, catalog: Catalog, profile: Profile) -> Placed:
     total = sum(app.num_units for app in merged.applications.values() if app is not None)
     if total > MAX_UNITS:
         raise InputError(
             input, f"the bundle asks for {total} units, more than the {MAX_UNITS} this checker places"
         )
     placed = Placer(merged).run()
-    followed = subordinates(merged, placed)
+    followed, guesses = subordinates(merged, placed, catalog, profile)
     with_subordinates = total + sum(len(placed[p]) for principals in followed.values() for p in principals)
     if with_subordinates > MAX_PLACED_UNITS:
         raise InputError(
@@ -162,7 +188,7 @@ def place_units(merged: Part, input: str) -> Placed:
         placed[sub] = [
             unit._replace(location=app.location) for principal in principals for unit in placed[principal]
         ]
-    return Placed(placed, followed)
+    return Placed(placed, followed, guesses)
 
 
 def exposure(app: AppSpec) -> Mapping[str, ExposeTarget]:
@@ -173,6 +199,30 @@ def exposure(app: AppSpec) -> Mapping[str, ExposeTarget]:
     return MappingProxyType(
         {
             endpoint: expose_target(rule.cidrs or (), rule.spaces or ())
-            for endpoint, rule in app.exposed_endpoints.items()
+            for endpoint, rule in (app.exposed_endpoints or {}).items()
         }
+    )
+
+
+def _guessed(merged: Part, guess: Guess, units: Sequence[Unit]) -> Problem:
+    """Say that an application was read as a subordinate, and why (the guessed-subordinate rule)."""
+    app = merged.applications[guess.application]
+    assert app is not None  # noqa: S101 - only placed applications are guessed
+    names = tuple(u.key for u in units if u.application == guess.application)
+    related = "; ".join(plain(r, 120) for r in guess.relations)
+    return Problem(
+        rule="guessed-subordinate",
+        severity="info",
+        message=(
+            f"application {path(app.name)} (charm {plain(guess.charm)}, unknown to the catalog) has no units of "
+            f"its own and is related to applications that have ({related}): it is read as a subordinate, "
+            "with a unit beside each unit of those applications; if its charm is not a subordinate, Juju "
+            "gives it no unit at all"
+        ),
+        fix=(
+            f"Say what charm {plain(guess.charm)} is in a --catalog file (`subordinate: true`, or rows for "
+            "its ports), so the checker need not guess"
+        ),
+        units=names,
+        location=app.location,
     )

@@ -16,6 +16,7 @@ from ...model import Location
 from ...names import natural_key
 from ...text import plain, quote
 from ..yamlload import path
+from .charmurl import is_path, parse_charm_url
 from .placement import parse_placement
 from .reader import AppSpec, Part
 
@@ -77,9 +78,12 @@ class Verifier:
     def _applications(self, refs: dict[str, int]) -> None:
         part = self.part
         if not part.applications:
-            self.add(
-                "at least one application must be specified", part.applications_location or part.location
-            )
+            message = "at least one application must be specified"
+            if "services" in part.keys and "applications" not in part.keys:
+                # juju/charm dropped legacy `services:` in v9 (commit "Remove legacy services"):
+                # Juju 3 and 4 ignore it as an unknown field.
+                message += " (Juju 3 and 4 no longer read the legacy services: key; rename it applications:)"
+            self.add(message, part.applications_location or part.location)
             return
         for name, app in part.applications.items():
             if app is None:
@@ -89,12 +93,16 @@ class Verifier:
                     path("applications", name),
                 )
                 continue
+            if not app.charm:
+                self.add("empty charm path", app.charm_location or app.location, f"{app.where}.charm")
             if name in part.saas:
                 self.add(
                     f"SAAS {quote(name)} already exists with application {quote(name)} name",
                     app.location,
                     app.where,
                 )
+            self._charm(name, app)
+            self._names(name, app)
             if app.k8s_placement and part.bundle_type != "kubernetes":
                 self.add(
                     f"placement ({plain(app.k8s_placement)}) not valid for non-Kubernetes application {quote(name)}",
@@ -117,6 +125,63 @@ class Verifier:
             else:
                 self._placement(name, app, refs)
             self._expose(name, app)
+
+    def _charm(self, name: str, app: AppSpec) -> None:
+        """The charm URL and revision checks of verifyApplications (3.6's series checks aside)."""
+        if is_path(app.charm):
+            return  # Juju checks that the path exists, relative to the bundle's directory
+        curl = parse_charm_url(app.charm)
+        where, location = f"{app.where}.charm", app.charm_location or app.location
+        if isinstance(curl, str):
+            self.add(f"invalid charm URL in application {quote(name)}: {curl}", location, where)
+            return
+        if curl.schema == "ch" and curl.revision != -1:
+            self.add(f"cannot specify revision in {quote(str(curl))}, please use revision", location, where)
+        if app.revision is not None:
+            if curl.schema == "ch" and not app.channel:
+                self.add(
+                    f"application {quote(name)} with a revision requires a channel for future upgrades, "
+                    "please use channel",
+                    location,
+                    f"{app.where}.revision",
+                )
+            if app.revision < 0:
+                self.add(
+                    f"the revision for application {quote(name)} must be zero or greater",
+                    location,
+                    f"{app.where}.revision",
+                )
+
+    def _names(self, name: str, app: AppSpec) -> None:
+        """Storage, device, offer and resource names, as verifyApplications checks them."""
+        for storage, location in (app.storage or {}).items():
+            if not names.APPLICATION.fullmatch(storage):  # names.StorageNameSnippet: the same pattern
+                self.add(
+                    f"invalid storage name {quote(storage)} in application {quote(name)}", location, app.where
+                )
+        for device, location in (app.devices or {}).items():
+            if not names.APPLICATION.fullmatch(device):  # bundledata.go validDeviceName: the same pattern
+                self.add(
+                    f"invalid device name {quote(device)} in application {quote(name)}", location, app.where
+                )
+        for offer, (endpoints, location) in (app.offers or {}).items():
+            if not names.APPLICATION.fullmatch(offer):
+                self.add(
+                    f"invalid offer name {quote(offer)} in application {quote(name)}", location, app.where
+                )
+            for endpoint in endpoints:
+                if not names.ENDPOINT.fullmatch(endpoint):
+                    self.add(
+                        f"invalid endpoint name {quote(endpoint)} for offer {quote(offer)} in application {quote(name)}",
+                        location,
+                        app.where,
+                    )
+        for resource, (revision, location) in (app.resources or {}).items():
+            if resource == "":
+                self.add(f"missing resource name on application {quote(name)}", location, app.where)
+            if isinstance(revision, bool) or not isinstance(revision, int | str):
+                # sic: Juju prints the application's name where it means the resource's
+                self.add(f"resource revision {quote(name)} is not int or string", location, app.where)
 
     def _placement(self, name: str, app: AppSpec, refs: dict[str, int]) -> None:
         """verifyPlacement: syntax, targets that exist, unit numbers within the target's num_units."""
@@ -263,7 +328,12 @@ def refuse_overlay_fields_in_base(base: Part) -> None:
     for name, app in base.applications.items():
         if app is None:
             continue
-        for key, set_ in (("exposed-endpoints", bool(app.exposed_endpoints)), ("offers", app.offers)):
+        # isZero of a map is IsNil: an empty `exposed-endpoints: {}` is refused too.
+        present = (
+            ("exposed-endpoints", app.exposed_endpoints is not None),
+            ("offers", app.offers is not None),
+        )
+        for key, set_ in present:
             if set_:
                 location = app.exposed_endpoints_location if key == "exposed-endpoints" else app.location
                 raise InputError(
