@@ -153,6 +153,14 @@ def _add_live(check: argparse.ArgumentParser) -> None:
         help=f"with --model: how long each juju command may take (default {LIVE_TIMEOUT:g})",
     )
     check.add_argument(
+        "--model-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with several bundle INPUTs: the model each is deployed into, in order (repeatable; "
+        "default: each bundle's file name)",
+    )
+    check.add_argument(
         "--space",
         action="append",
         default=[],
@@ -345,7 +353,12 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             inputs = [read_input(path) for path in args.input]
             overlays = [read_input(path) for path in args.overlay]
             deployment = sources.load_inputs(
-                inputs, overlays=overlays, catalog=catalog, profile=profile, spaces=args.space
+                inputs,
+                overlays=overlays,
+                catalog=catalog,
+                profile=profile,
+                spaces=args.space,
+                model_names=args.model_name,
             )
     report = check(deployment, catalog=catalog, juju=args.juju or "3")
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))

@@ -203,8 +203,8 @@ class _Pairs:
         # The hook tool's error text, the same in Juju 3.6 and 4 (docs/juju-facts.md#open-port-conflicts).
         reasons.append(
             "Juju refuses whichever open-port runs second: "
-            f'\'cannot open {second.port} (unit "{second.unit}"): port range conflicts with '
-            f'{first.port} (unit "{first.unit}")\''
+            f'\'cannot open {second.port} (unit "{self._juju_name(second)}"): port range conflicts with '
+            f'{first.port} (unit "{self._juju_name(first)}")\''
         )
         if first.unit != second.unit and first.port == second.port and self.observed:
             # docs/juju-facts.md#open-port-conflicts, controller check: only Juju 4's controller
@@ -328,6 +328,11 @@ class _Pairs:
             if option:
                 parts.append(option)
         return ", or ".join(parts) + "."
+
+    def _juju_name(self, key: Key) -> str:
+        """The unit as Juju names it in its own error (no model prefix: Juju speaks within a model)."""
+        unit = self.index.units.get(key.unit)
+        return unit.name if unit is not None else key.unit
 
     def _mover(self, first: Key, second: Key) -> Key:
         """The unit to suggest moving: a principal before a subordinate, else the later unit."""

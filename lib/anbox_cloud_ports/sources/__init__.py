@@ -13,14 +13,18 @@ InputError with one line naming the input, the place and the problem; whatever i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib import resources
+from types import MappingProxyType
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..gcpause import gc_paused
-from ..model import Deployment
-from ..names import validate_names
+from ..model import Deployment, Model
+from ..names import is_model, validate_names
+from ..text import quote
 from . import detect, yamlload
 from .bundle import parse_placement
 from .combine import Merger, merge_models
@@ -116,15 +120,24 @@ def load_inputs(
     catalog: Catalog | None = None,
     profile: Profile = "charmed",
     spaces: Sequence[str] = (),
+    model_names: Sequence[str] = (),
 ) -> Deployment:
     """One or several inputs as one Deployment; `spaces` are `--space NAME=CIDR,...` options.
 
-    One input is read as `load` reads it. Several must be `juju status` dumps (one per model) and
-    the dumps that complete them, in any order; each is detected by its content.
+    One input is read as `load` reads it. Several are either `juju status` dumps (one per model) and
+    the dumps that complete them, in any order, each detected by its content; or bundles, each
+    deployed into a model of its own, named by `model_names` in order (`--model-name`), else by
+    the bundle's file name.
     """
     catalog = catalog or Catalog.builtin()
     with gc_paused():
         parsed = [yamlload.load(text, name) for text, name in inputs]
+        if model_names and (len(parsed) < 2 or not _all_bundles(parsed)):
+            raise InputError("--model-name", "names the models of several bundle INPUTs, one per bundle")
+        if len(parsed) > 1 and _all_bundles(parsed):
+            if overlays:
+                raise InputError("--overlay", "applies to one bundle INPUT, not to several bundles")
+            return _named(_bundles_as_models(parsed, model_names, catalog, profile))
         if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
             deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
             return _named(complete(deployment, (), catalog, spaces))
@@ -154,6 +167,51 @@ def load_inputs(
                 "(`anbox-ports check STATUS DUMP...`)",
             )
         return _named(complete(merge_models(statuses), supplements, catalog, spaces))
+
+
+def _all_bundles(parsed: Sequence[yamlload.Parsed]) -> bool:
+    return all(one.documents and detect.detect(one) is BUNDLE for one in parsed)
+
+
+def _bundles_as_models(
+    parsed: Sequence[yamlload.Parsed], model_names: Sequence[str], catalog: Catalog, profile: Profile
+) -> Deployment:
+    """Each bundle deployed into a model of its own: machine 0 of two bundles is two hosts.
+
+    A host is (model, machine) (docs/juju-facts.md#relation-data): `juju deploy` of each bundle into
+    its own model gives each its own machines, so the bundles' hosts never meet; their exposure and
+    names are judged per model, and findings name the model.
+    """
+    if model_names and len(model_names) != len(parsed):
+        raise InputError(
+            "--model-name", f"gives {len(model_names)} model names for {len(parsed)} bundles: one per bundle"
+        )
+    names = list(model_names) or [_model_name_of(one.input) for one in parsed]
+    if len(set(names)) != len(names):
+        raise InputError("--model-name", "names two bundles' models alike: one model per bundle")
+    models: list[Deployment] = []
+    for one, name in zip(parsed, names, strict=True):
+        if not is_model(name):
+            raise InputError("--model-name", f"{quote(name)} is not a model name Juju accepts")
+        deployment = detect.read(one, (), catalog, profile, BUNDLE)
+        model = Model("", name, "caas" if _kubernetes(one) else "iaas")
+        models.append(replace(deployment, models=MappingProxyType({"": model})))
+    return merge_models(models)
+
+
+def _model_name_of(input: str) -> str:
+    """A bundle file's model, when no --model-name says: its file name without the extension."""
+    stem = os.path.basename(input).rsplit(".", 1)[0]
+    if not is_model(stem):
+        raise InputError(
+            input, f"cannot name its model after the file ({quote(stem)}): give --model-name NAME per bundle"
+        )
+    return stem
+
+
+def _kubernetes(parsed: yamlload.Parsed) -> bool:
+    first = parsed.documents[0]
+    return isinstance(first, dict) and first.get("bundle") == "kubernetes"
 
 
 def _named(deployment: Deployment) -> Deployment:
