@@ -9,13 +9,13 @@ outside reaches a hook tool except as a re-rendered PortRange.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, cast
 
 from .errors import PortRangeError
+from .text import quote
 
 Protocol = Literal["tcp", "udp", "icmp"]
 PROTOCOLS: tuple[Protocol, ...] = ("tcp", "udp", "icmp")
@@ -172,15 +172,12 @@ def _juju_problem(protocol: str, start: int, end: int) -> str | None:
 
 def _go_quote(text: str) -> str:
     """Go's %q of a short piece of input, as Juju's errors print it (bounded, escaped)."""
-    return _quote(text)
+    return quote(text, 40)
 
 
 def _quote(text: object) -> str:
-    """Quote input for an error message: bounded, and escaped (JSON-style) so it stays one line."""
-    shown = text if isinstance(text, str) else repr(text)
-    if len(shown) > 40:
-        shown = shown[:37] + "..."
-    return json.dumps(shown, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    """Input quoted in an error message: bounded, escaped, one line (text.quote)."""
+    return quote(text, 40)
 
 
 ICMP = PortRange("icmp", 0, 0)
