@@ -104,7 +104,8 @@ def is_terraform_host(text: object) -> bool:
 
 
 def is_cidr(text: object) -> bool:
-    if not isinstance(text, str) or len(text) > 64:
+    """Go's net.ParseCIDR, as Juju checks expose CIDRs: an address and a prefix length, host bits allowed."""
+    if not isinstance(text, str) or len(text) > 64 or "/" not in text:
         return False
     try:
         ipaddress.ip_network(text, strict=False)

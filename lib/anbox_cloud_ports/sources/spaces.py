@@ -9,14 +9,13 @@ nothing of subnets, so it is refused.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..names import is_space
+from ..names import is_cidr, is_space
 from ..text import quote
 from .shape import Shape
 from .yamlload import Parsed, as_mapping, as_sequence, path
@@ -69,7 +68,7 @@ def read(parsed: Parsed) -> SpaceList:
         subnets = shape.mapping(body.get("subnets"), path(where, "subnets"), body, "subnets", what="subnets")
         cidrs: list[str] = []
         for cidr in subnets:
-            if not _is_cidr(cidr):
+            if not is_cidr(cidr):
                 raise shape.error(path(where, "subnets"), f"not a CIDR: {quote(cidr)}", subnets, cidr)
             cidrs.append(str(cidr))
         if name in spaces:
@@ -85,7 +84,7 @@ def parse_space_option(text: str) -> tuple[str, tuple[str, ...]]:
         raise InputError("--space", f"expected NAME=CIDR[,CIDR...] with a Juju space name, got {quote(text)}")
     cidrs = tuple(part.strip() for part in rest.split(",") if part.strip())
     for cidr in cidrs:
-        if not _is_cidr(cidr):
+        if not is_cidr(cidr):
             raise InputError("--space", f"{name}: not a CIDR: {quote(cidr)}")
     return name, cidrs
 
@@ -97,13 +96,3 @@ def space_options(texts: Iterable[str]) -> SpaceList | None:
         name, cidrs = parse_space_option(text)
         spaces[name] = spaces.get(name, ()) + cidrs
     return SpaceList("--space", MappingProxyType(spaces), complete=False) if spaces else None
-
-
-def _is_cidr(text: object) -> bool:
-    if not isinstance(text, str) or len(text) > 64:
-        return False
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return True

@@ -6,7 +6,6 @@ then on the merged bundle.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -237,7 +236,7 @@ class Verifier:
             return
         for endpoint, rule in app.exposed_endpoints.items():
             for cidr in rule.cidrs or ():
-                if not valid_cidr(cidr):
+                if not names.is_cidr(cidr):
                     self.add(
                         f"invalid CIDR {quote(cidr)} for expose to CIDRs field for endpoint {quote(endpoint)} in application {quote(name)}",
                         rule.location,
@@ -304,17 +303,6 @@ def parse_endpoint(text: str) -> tuple[str, str] | None:
     if names.APPLICATION.fullmatch(text):
         return text, ""
     return None
-
-
-def valid_cidr(text: str) -> bool:
-    """Go's net.ParseCIDR: an address and a prefix length, host bits allowed."""
-    if "/" not in text:
-        return False
-    try:
-        ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        return False
-    return True
 
 
 def verify(part: Part) -> None:
