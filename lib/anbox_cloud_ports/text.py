@@ -109,7 +109,8 @@ def hcl_string(text: str) -> str:
     HCL's native syntax reads `${` and `%{` in a quoted string as a template (an interpolation could
     call `file()`), so they are written `$${` and `%%{`, its own escapes; `\`, `"` and everything but
     printable ASCII become `\\`, `\"`, `\n`, `\r`, `\t`, `\uNNNN` or `\UNNNNNNNN` (HCL native syntax
-    specification, "Template Literals").
+    specification, "Template Literals"; checked by Terraform itself in tests/integration). A lone
+    surrogate, which no UTF-8 file holds, is written `\ud800`: Terraform refuses it, never misreads it.
     """
     out: list[str] = []
     for ch in text:

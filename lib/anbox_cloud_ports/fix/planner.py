@@ -152,11 +152,13 @@ class _Planner:
                 if self._move_option(finding, unit, claim):
                     return
         if not first.subordinate and not second.subordinate:
-            self._unresolved(
-                finding,
-                "moving either unit would move other units placed beside it (`to: [app/N]`), and no option "
-                "moves the port: place one of them elsewhere",
+            why = (
+                "neither unit's machine can be replaced in its application's `machines` (they are declared "
+                "in another module than the application)"
+                if self.deployment.exposure_syntax == "terraform"
+                else "moving either unit would move other units placed beside it (`to: [app/N]`)"
             )
+            self._unresolved(finding, f"{why}, and no option moves the port: place one of them elsewhere")
             return
         sub = first if first.subordinate else second
         self._unresolved(

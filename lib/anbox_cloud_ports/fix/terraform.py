@@ -374,6 +374,21 @@ def _written_in(state: _Terraform, machine: str, module: str) -> bool:
     return address is not None and address.module == module and machine in state.machines
 
 
+def _reusable(expression: str) -> bool:
+    """A model reference a new resource of the same module may repeat and mean the same model by.
+
+    A traversal of a resource, variable, local or module output, or a uuid literal: not `each.`,
+    `count.` or `self.`, which mean something else (or nothing) in a resource without them.
+    """
+    if _UUID_LITERAL.fullmatch(expression):
+        return True
+    return _TRAVERSAL.fullmatch(expression) is not None and expression.split(".", 1)[0] not in (
+        "each",
+        "count",
+        "self",
+    )
+
+
 def _new_machine(
     state: _Terraform, app: PlannedApplication, unit: Unit, source: str, *, module: str, into: Destination
 ) -> _NewMachine | None:
@@ -382,15 +397,20 @@ def _new_machine(
     if source.startswith("id:"):
         literal = source[3:]
         expression = app.model_expression or ""
-        if not (_TRAVERSAL.fullmatch(expression) or _UUID_LITERAL.fullmatch(expression)):
+        if not _reusable(expression):
             return None  # the model cannot be named without repeating an expression this fix cannot vouch for
         model_field = app.model_field
     else:
         near = parse_address(source)
         if near is None:
             return None
-        model_field = state.machines[source].model_field
-        expression = f"{near.local()}.{model_field}"
+        machine = state.machines[source]
+        model_field = machine.model_field
+        # The expression the machine it leaves names its model with, as an author would write it;
+        # else that machine's own attribute (a reference Terraform resolves to the same model).
+        expression = machine.model_expression or ""
+        if not _reusable(expression):
+            expression = f"{near.local()}.{model_field}"
     base = re.sub(r"[^a-z0-9_]", "_", unit.application.replace("-", "_").lower())
     stem = f"{base}_{'lxd_' if into == 'container' else ''}{unit.name.rpartition('/')[2]}"
     name, n = stem, 1
@@ -425,9 +445,9 @@ def _render(
         else "in the configuration this plan was made from"
     )
     yield f"# Written by `anbox-ports fix` for {one_line(state.original.input, 200)}."
-    yield "# Changes to the Terraform configuration, per resource, as `terraform plan` shows a change"
-    yield f"# (~ changed, + added, - removed) but with the expressions to write: make each {where},"
-    yield "# then plan and apply."
+    yield "# Changes to the Terraform configuration per resource, shown as `terraform plan` shows a change"
+    yield "# (~ changed, + added, - removed) but with the expressions to write."
+    yield f"# Make each {where}, then plan and apply."
     yield (
         f"# Proof: with these changes made to the resources it plans, the input has "
         f"{plural(after.summary.errors, 'error')} (it had {before.summary.errors}) and "
@@ -592,7 +612,8 @@ def _expose_lines(
     yield from _comments(notes, 4)
     if original.expose_dynamic:
         at = f" at {original.expose_location}" if original.expose_location is not None else ""
-        yield f'    # it comes from a `dynamic "expose"` block{one_line(at, 300)}: change what its for_each gives'
+        todo = "make its for_each give none" if expose is None else "make it give the block below"
+        yield f'    # it comes from a `dynamic "expose"` block{one_line(at, 300)}: {todo}'
     elif original.expose_location is not None:
         yield f"    # the `expose` block is at {one_line(str(original.expose_location), 300)}"
     if original.expose is not None:

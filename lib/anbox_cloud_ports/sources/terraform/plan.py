@@ -31,6 +31,7 @@ class PlannedMachine:
     model: str  # PlannedModel.key
     location: Location | None = None
     model_field: str = "model_uuid"  # how it names its model: `model_uuid` (provider 1.x on) or `model` (0.x)
+    model_expression: str | None = None  # the source text of that reference, for a fix to repeat
 
 
 @dataclass(frozen=True, slots=True)

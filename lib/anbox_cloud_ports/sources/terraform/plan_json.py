@@ -288,8 +288,11 @@ class _PlanReader:
         model = self.model_of(change)
         if model is not None:
             address = str(change.get("address"))
+            field = self.model_field(change)
             self.plan.machines.append(
-                PlannedMachine(address, model, self.location(address), self.model_field(change))
+                PlannedMachine(
+                    address, model, self.location(address), field, self.model_expression(change, field)
+                )
             )
 
     # -- references ---------------------------------------------------------------------------------

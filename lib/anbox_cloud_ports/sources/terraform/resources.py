@@ -79,7 +79,13 @@ class _Reader:
             model = self.model_of(obj, decl)
             if model is not None:
                 self.plan.machines.append(
-                    PlannedMachine(obj.address, model, location(decl.loc), _model_field(decl))
+                    PlannedMachine(
+                        obj.address,
+                        model,
+                        location(decl.loc),
+                        _model_field(decl),
+                        decl.body.attributes[_model_field(decl)].expr.text,
+                    )
                 )
         for _, decl, obj in self.instances("juju_application"):
             app = self.application(decl, obj)
