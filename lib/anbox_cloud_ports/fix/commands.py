@@ -104,6 +104,8 @@ def _lines(
     for item in left:
         yield f"# REMAINING {finding_line(item.finding)}"
         yield f"#   cure: {one_line(item.reason, 600)}"
+    if not made and not left:
+        yield "# Nothing to change."
     for change in made:
         yield ""
         for finding in change.resolves:

@@ -501,7 +501,10 @@ def _machine_section(
         at = "" if near.location is None else f" ({_at(near.location, source)})"
         beside = f"beside {new.near.type}.{new.near.name}{at}"
     else:
-        beside = "beside the application"
+        app = state.original_app(new.application)
+        named = parse_address(app.address)
+        at = "" if app.location is None else f" ({_at(app.location, source)})"
+        beside = f"beside {named.type}.{named.name}{at}" if named is not None else "beside its application"
     yield f"# {one_line(full, 300)}: create, {one_line(beside, 300)}"
     module_block = ".".join(f"module.{n}" for n, _ in address.modules)
     if module_block and siblings.get(module_block, 1) > 1:

@@ -104,7 +104,12 @@ def _changes(lines: list[str], edits: _Edits) -> None:
         elif added and "`config`" in at:
             file, line_no = at["`config`"]
             edits.insert_after.setdefault((file, line_no), []).append(f"    {added['key']} = {added['new']}")
-        elif line.strip() == "- expose {}":
+        elif line.strip() in ("- expose {}", "- expose {"):
             file, line_no = at["the `expose` block"]
-            assert Path(file).read_text().splitlines()[line_no - 1].strip() == "expose {}"
-            edits.replace[(file, line_no)] = ""
+            source = Path(file).read_text().splitlines()
+            assert source[line_no - 1].strip().startswith("expose {")
+            end = line_no
+            while source[end - 1].strip() not in ("}", "expose {}"):
+                end += 1
+            for number in range(line_no, end + 1):
+                edits.replace[(file, number)] = ""
