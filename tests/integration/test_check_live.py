@@ -268,6 +268,8 @@ def test_fix_a_live_model_names_it_in_every_command(models: Path, tmp_path: Path
         "juju expose -m lxd-controller:plain lxd --endpoints public",
     ]
     assert "# Proof: with these changes made to the model it shows, it has 0 errors (it had 1)" in done.stdout
+    readme = (REPO / "README.md").read_text()
+    assert "$ anbox-ports fix --model lxd-controller:plain\n" + done.stdout + "```\n" in readme
     assert [call[:3] for call in calls(log)] == [
         ["status", "-m", "lxd-controller:plain"],
         ["show-application", "-m", "lxd-controller:plain"],

@@ -30,7 +30,8 @@ from tests.unit.fix import terraform_cases as cases
 from tests.unit.fix.terraform_edit import apply_fix
 from tests.unit.sources.terraform.reference import DEPLOY, layout
 
-PROVIDER = Path(__file__).resolve().parents[1] / "terraform_provider"
+REPO = Path(__file__).resolve().parents[2]
+PROVIDER = REPO / "tests" / "terraform_provider"
 
 needs_terraform = pytest.mark.skipif(
     shutil.which("terraform") is None, reason="the terraform binary is not installed"
@@ -83,6 +84,24 @@ def test_terraform_plans_the_fixed_configuration_and_it_checks_clean(tmp_path: P
     assert not [f for f in report.findings if f.rule == "unresolved-value"], planned[:200]
     # Terraform's plan and this checker's reading of the edited directory agree on every host.
     assert layout(from_terraform) == layout(load_directory(str(root), sources))
+
+
+@needs_terraform
+@needs_provider
+def test_the_readme_example_planned_by_terraform_after_its_fix_checks_clean(tmp_path: Path) -> None:
+    root = tmp_path / "crowded"
+    shutil.copytree(REPO / "docs" / "examples" / "terraform-crowded", root)
+    before = make_plans().plan_of(root, [], tmp_path / "before")
+    assert check(load(before, input="before.json")).summary.errors == 4
+    shutil.rmtree(tmp_path / "before")
+    (root / ".terraform.lock.hcl").unlink()
+    result = fix_directory(str(root))
+    assert result.ok, result.text
+    apply_fix(result.text)
+    after = make_plans().plan_of(root, [], tmp_path / "after")
+    report = check(load(after, input="after.json"))
+    assert report.summary.errors == 0, [f.message for f in report.findings if f.severity == "error"]
+    assert layout(load(after, input="after.json")) == layout(load_directory(str(root)))
 
 
 @needs_terraform

@@ -208,3 +208,13 @@ def test_fix_two_models_names_each_with_m(tmp_path: Path):
         "juju add-unit -m edge gateway-lb --to lxd:0",
         "juju remove-unit -m edge gateway-lb/3",
     ]
+
+
+def test_readme_shows_the_real_terraform_fix(monkeypatch: pytest.MonkeyPatch):
+    repo = Path(__file__).parents[2]
+    monkeypatch.chdir(repo)
+    code, out, _ = run("fix", "docs/examples/terraform-crowded")
+    assert code == 0
+    assert "(it had 4)" in out
+    readme = (repo / "README.md").read_text()
+    assert "$ anbox-ports fix docs/examples/terraform-crowded\n" + out + "```\n" in readme

@@ -11,7 +11,7 @@ change (`~` changed, `+` added, `-` removed) but with the expressions to write:
 * a unit moved: a new `juju_machine` in the module of the machine it leaves (a container,
   `placement = "lxd:<machine_id>"`, or a machine like the old one), which replaces the old machine
   in the application's `machines`: the provider places one unit per machine and removes the unit of
-  a machine taken out of the set (docs/juju-facts.md#terraform-provider).
+  a machine taken out of the set, adding the new unit first (docs/juju-facts.md#terraform-provider).
 
 The proof: the changes are made to the `JujuPlan` the input was read into, and `build` places and
 claims it exactly as for `check` (the provider's semantics live there: one unit per machine, config
@@ -350,6 +350,8 @@ def _move(state: _Terraform, change: MoveUnit, units: Mapping[str, Unit]) -> boo
             model = state.machines[new.near.module + new.near.local()].model
         state.machines[address] = PlannedMachine(address, model, None, new.model_field)
         state.new_machines[address] = new
+        # docs/juju-facts.md#terraform-provider: the provider adds a unit on the machine put in the set,
+        # then removes the unit of the machine taken out; the other units stay.
         placed = list(app.machines)
         placed[index] = address
         state.apps[app.address] = replace(app, machines=tuple(placed))
@@ -525,6 +527,7 @@ def _machine_section(
         if new.into == "machine":
             rows.append(("constraints", f"{new.near.local()}.constraints"))
     if new.into == "container":
+        # docs/juju-facts.md#terraform-provider: `lxd:<machine_id>` makes a new container on that machine.
         parent = "${" + new.near.local() + ".machine_id}" if new.near is not None else (new.literal or "")
         rows.append(
             ("placement", '"lxd:' + parent + '"' if new.near is not None else hcl_string(f"lxd:{parent}"))
