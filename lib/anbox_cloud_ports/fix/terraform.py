@@ -602,10 +602,12 @@ def _config_lines(original: PlannedApplication, edit: _AppEdit) -> Iterator[str]
         yield from _comments(edit.config_notes.get(option, []), 8)
         key = option if _IDENTIFIER.fullmatch(option) else hcl_string(option)
         was = original.config.get(option)
-        if was is None:
-            yield f"        + {key} = {hcl_string(value)}"
-        else:
+        if was is not None:
             yield f"        ~ {key} = {hcl_string(was)} -> {hcl_string(value)}"
+        elif option in original.unknown_options or "*" in original.unknown_options:
+            yield f"        ~ {key} = (known after apply) -> {hcl_string(value)}"
+        else:
+            yield f"        + {key} = {hcl_string(value)}"
     kept = len(set(original.config) - set(edit.config))
     if kept:
         yield f"        # ({plural(kept, 'unchanged element')} hidden)"
