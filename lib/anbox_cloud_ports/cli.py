@@ -148,7 +148,7 @@ def _add_live(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--model",
         metavar="[CONTROLLER:]MODEL",
-        help="check this live model: run juju status, show-application, spaces and exec opened-ports",
+        help="read this live model: run juju status, show-application, spaces and exec opened-ports",
     )
     check.add_argument(
         "--timeout",

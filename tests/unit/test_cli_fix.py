@@ -218,3 +218,19 @@ def test_readme_shows_the_real_terraform_fix(monkeypatch: pytest.MonkeyPatch):
     assert "(it had 4)" in out
     readme = (repo / "README.md").read_text()
     assert "$ anbox-ports fix docs/examples/terraform-crowded\n" + out + "```\n" in readme
+
+
+def test_space_options_say_what_the_fix_must_cure(tmp_path: Path):
+    shown = json.loads((ANBOX / "show-application.json").read_text())
+    shown["lxd"]["exposed-endpoints"] = {"": {"expose-to-spaces": ["dmz"]}}
+    (tmp_path / "show.json").write_text(json.dumps(shown))
+    files = (str(ANBOX / "status.json"), str(tmp_path / "show.json"), str(ANBOX / "exec-opened-ports.json"))
+    code, out, _ = run("fix", *files, "--space", "dmz=10.0.0.0/8")
+    assert code == 0
+    assert "# Nothing to change." in out  # a private space: info, nothing to cure
+    code, out, err = run("fix", *files, "--space", "dmz=203.0.113.0/24")
+    assert (code, err) == (0, "")
+    assert [line for line in out.splitlines() if line.startswith("juju ")] == [
+        "juju unexpose lxd",
+        "juju expose lxd --endpoints public --to-spaces dmz",
+    ]
