@@ -25,6 +25,7 @@ from .render import FORMATS, RenderOptions, render
 from .text import for_terminal
 
 if TYPE_CHECKING:
+    from .fix import FixResult
     from .model import Deployment
 
 EXIT_OK = 0
@@ -242,7 +243,25 @@ def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .fix import FixResult, fix_commands, fix_directory, fix_inputs
+    result = _fix_result(args, err)
+    if not result.ok:
+        from .text import one_line, plural
+
+        err.write(
+            f"anbox-ports fix: with the best {result.kind} found, {plural(len(result.unresolved), 'error')} "
+            "would remain, so nothing is printed:\n"
+        )
+        for item in result.unresolved:
+            err.write(f"  {item.finding.rule}: {one_line(item.finding.message)}\n")
+            err.write(f"    cure: {one_line(item.reason)}\n")
+        return EXIT_FINDINGS
+    out.write(result.text)
+    return EXIT_OK
+
+
+def _fix_result(args: argparse.Namespace, err: TextIO) -> FixResult:
+    """The writer for what `fix` was given, as `check` reads the same arguments."""
+    from .fix import fix_commands, fix_directory, fix_inputs
 
     catalog = _catalog(args.catalog)
     juju, into = args.juju or "3", args.move_to
@@ -289,19 +308,7 @@ def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             into=into,
             spaces=args.space,
         )
-    if not result.ok:
-        from .text import one_line, plural
-
-        err.write(
-            f"anbox-ports fix: with the best {result.kind} found, {plural(len(result.unresolved), 'error')} "
-            "would remain, so nothing is printed:\n"
-        )
-        for item in result.unresolved:
-            err.write(f"  {item.finding.rule}: {one_line(item.finding.message)}\n")
-            err.write(f"    cure: {one_line(item.reason)}\n")
-        return EXIT_FINDINGS
-    out.write(result.text)
-    return EXIT_OK
+    return result
 
 
 def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
