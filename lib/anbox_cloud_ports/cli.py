@@ -25,6 +25,7 @@ from .render import FORMATS, RenderOptions, render
 from .text import for_terminal
 
 if TYPE_CHECKING:
+    from .fix import FixResult
     from .model import Deployment
 
 EXIT_OK = 0
@@ -119,8 +120,12 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         help="with --profile appliance: a YAML file of such claims (claims: {my-service: 8444/tcp})",
     )
     check.add_argument("--format", choices=tuple(FORMATS), default="table")
+    _add_terraform_variables(check)
+
+
+def _add_terraform_variables(parser: argparse.ArgumentParser) -> None:
     # One list for both, in command-line order: Terraform applies -var and -var-file as given.
-    check.add_argument(
+    parser.add_argument(
         "--var-file",
         dest="terraform_vars",
         action="append",
@@ -129,7 +134,7 @@ def _add_check(sub: argparse._SubParsersAction[_Parser]) -> None:
         metavar="FILE",
         help="with a Terraform directory: a variable file, as `terraform plan -var-file` (repeatable)",
     )
-    check.add_argument(
+    parser.add_argument(
         "--var",
         dest="terraform_vars",
         action="append",
@@ -144,7 +149,7 @@ def _add_live(check: argparse.ArgumentParser) -> None:
     check.add_argument(
         "--model",
         metavar="[CONTROLLER:]MODEL",
-        help="check this live model: run juju status, show-application, spaces and exec opened-ports",
+        help="read this live model: run juju status, show-application, spaces and exec opened-ports",
     )
     check.add_argument(
         "--timeout",
@@ -205,15 +210,24 @@ def _add_firewall(sub: argparse._SubParsersAction[_Parser]) -> None:
 def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
     fix = sub.add_parser(
         "fix",
-        help="print the bundle overlay (or juju commands) that removes every error finding",
+        help="print the bundle overlay, juju commands or Terraform changes that remove every error finding",
         description=(
-            "For a bundle, print an overlay that removes every error `check` finds; for a `juju status` "
-            "dump, the juju commands. The fix is proved first: the input is read again with it and "
-            "checked; if an error would remain, nothing is printed, the remaining findings go to "
-            "stderr and the exit status is 1."
+            "For a bundle, print an overlay that removes every error `check` finds; for `juju status` "
+            "dumps (completed by the dumps `check` takes beside them) or a live model (--model), the juju "
+            "commands; for a Terraform root module directory (with --var-file/--var) or `terraform show "
+            "-json` of a plan, the attribute changes per resource. The fix is proved first: the input is "
+            "read again with it and checked; if an error would remain, nothing is printed, the remaining "
+            "findings go to stderr and the exit status is 1."
         ),
     )
-    fix.add_argument("input", help="bundle or juju status dump, or - for standard input")
+    fix.add_argument(
+        "input",
+        nargs="*",
+        metavar="INPUT",
+        help="bundle, juju status dump (and its completing dumps), Terraform directory or plan JSON, or - "
+        "for standard input (once)",
+    )
+    _add_live(fix)
     fix.add_argument(
         "--overlay", action="append", default=[], metavar="FILE", help="bundle overlay (repeatable)"
     )
@@ -233,23 +247,11 @@ def _add_fix(sub: argparse._SubParsersAction[_Parser]) -> None:
         default="container",
         help="where a colliding unit goes: a new LXD container on its machine (default) or a new machine",
     )
+    _add_terraform_variables(fix)
 
 
 def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .fix import fix_input
-
-    data, name = read_input(args.input)
-    overlays = [read_input(path) for path in args.overlay]
-    catalog = _catalog(args.catalog)
-    result = fix_input(
-        data,
-        input=name,
-        overlays=overlays,
-        catalog=catalog,
-        profile=args.profile,
-        juju=args.juju or "3",
-        into=args.move_to,
-    )
+    result = _fix_result(args, err)
     if not result.ok:
         from .text import one_line, plural
 
@@ -263,6 +265,58 @@ def _fix(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_FINDINGS
     out.write(result.text)
     return EXIT_OK
+
+
+def _fix_result(args: argparse.Namespace, err: TextIO) -> FixResult:
+    """The writer for what `fix` was given, as `check` reads the same arguments."""
+    from .fix import fix_commands, fix_directory, fix_inputs
+
+    catalog = _catalog(args.catalog)
+    juju, into = args.juju or "3", args.move_to
+    if args.terraform_vars and not _terraform_directory_input(args.input):
+        flag = "--var-file" if args.terraform_vars[0][0] == "file" else "--var"
+        raise InputError(flag, "applies to a Terraform root module directory INPUT")
+    if args.timeout is not None and args.model is None:
+        raise InputError("--timeout", "applies to --model")
+    result: FixResult
+    if args.model is not None:
+        deployment = _live(args, catalog, err)
+        result = fix_commands(deployment, catalog=catalog, juju=juju, into=into, model=args.model)
+    elif not args.input:
+        raise InputError(
+            "INPUT", "give a bundle, juju status dumps, a Terraform directory or plan, or --model"
+        )
+    elif _terraform_directory_input(args.input):
+        if args.overlay:
+            raise InputError("--overlay", "applies to bundles, not to a Terraform directory")
+        from .sources.terraform import VarArg, VarFile
+
+        variables = [VarFile(v) if kind == "file" else VarArg(v) for kind, v in args.terraform_vars]
+        result = fix_directory(
+            args.input[0],
+            variables,
+            catalog=catalog,
+            profile=args.profile,
+            environ=os.environ,
+            juju=juju,
+            into=into,
+            spaces=args.space,
+        )
+    elif any(path != "-" and os.path.isdir(path) for path in args.input):
+        raise InputError("INPUT", "a Terraform directory is fixed on its own, not beside other inputs")
+    elif args.input.count("-") > 1:
+        raise InputError("-", "standard input can be given once")
+    else:
+        result = fix_inputs(
+            [read_input(path) for path in args.input],
+            overlays=[read_input(path) for path in args.overlay],
+            catalog=catalog,
+            profile=args.profile,
+            juju=juju,
+            into=into,
+            spaces=args.space,
+        )
+    return result
 
 
 def read_input(path: str, stdin: TextIO | None = None) -> tuple[bytes, str]:

@@ -103,6 +103,33 @@ def markdown_code(text: str, *, table: bool = True) -> str:
 _BACKTICKS = re.compile("`+")
 
 
+def hcl_string(text: str) -> str:
+    r"""Text as an HCL quoted string that evaluates to exactly it, on one printable ASCII line.
+
+    HCL's native syntax reads `${` and `%{` in a quoted string as a template (an interpolation could
+    call `file()`), so they are written `$${` and `%%{`, its own escapes; `\`, `"` and everything but
+    printable ASCII become `\\`, `\"`, `\n`, `\r`, `\t`, `\uNNNN` or `\UNNNNNNNN` (HCL native syntax
+    specification, "Template Literals"; checked by Terraform itself in tests/integration). A lone
+    surrogate, which no UTF-8 file holds, is written `\ud800`: Terraform refuses it, never misreads it.
+    """
+    out: list[str] = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif ch in _HCL_ESCAPES:
+            out.append(_HCL_ESCAPES[ch])
+        elif " " <= ch <= "~":
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out).replace("${", "$${").replace("%{", "%%{") + '"'
+
+
+_HCL_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _escape(ch: str) -> str:
     return ch.encode("unicode_escape").decode("ascii")
 

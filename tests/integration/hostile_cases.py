@@ -614,6 +614,57 @@ def _arguments() -> Iterator[Case]:
     )
 
 
+def _terraform_module(key: str, *, on_machine: bool = False) -> str:
+    """A root module where a colliding application (or its machine) has a hostile for_each key."""
+    from anbox_cloud_ports.text import hcl_string
+
+    each = f"  for_each = toset([{hcl_string(key)}])\n"
+    return (
+        'resource "juju_model" "m" {\n  name = "m"\n}\n'
+        f'resource "juju_machine" "n" {{\n{each if on_machine else ""}  model_uuid = juju_model.m.uuid\n}}\n'
+        + "".join(
+            f'resource "juju_application" "{name}" {{\n{each if name == "lb" and not on_machine else ""}'
+            f'  name = "{name}"\n  model_uuid = juju_model.m.uuid\n  charm {{\n    name = "{charm}"\n  }}\n'
+            f"  machines = {'values(juju_machine.n)[*].machine_id' if on_machine else '[juju_machine.n.machine_id]'}\n}}\n"
+            for name, charm in (("agent", "anbox-stream-agent"), ("lb", "haproxy"))
+        )
+    )
+
+
+def _fixes() -> Iterator[Case]:
+    """`fix` writes code (HCL, YAML, shell): hostile text from input must stay in comments, escaped."""
+    key = '\x1b]0;pwned\x07"${file("/etc/passwd")}\n# forged\u202e'
+    yield Case(
+        "fix-terraform-application-key", ("fix", "{d}"), {"main.tf": _terraform_module(key)}, expect=JUDGED
+    )
+    yield Case(
+        "fix-terraform-machine-key",
+        ("fix", "{d}"),
+        {"main.tf": _terraform_module(key, on_machine=True)},
+        expect=REFUSED,
+        says="is not one Juju accepts",
+    )
+    yield Case(
+        "fix-terraform-file-name",
+        ("fix", "{d}"),
+        {"a\x1b[8m\nb.tf": _terraform_module("a")},
+        expect=JUDGED,
+        says="\\x1b[8m\\nb.tf",
+    )
+    yield Case(
+        "fix-bundle-file-name",
+        ("fix", "{d}/b\x1b[2J\n.yaml"),
+        {"b\x1b[2J\n.yaml": CONFLICT},
+        expect=JUDGED,
+    )
+    yield Case(
+        "fix-var-without-directory",
+        ("fix", "{d}/b.yaml", "--var", "x=\x1b[31m"),
+        {"b.yaml": CONFLICT},
+        expect=REFUSED,
+    )
+
+
 def cases() -> list[Case]:
     found = [
         *_bundles(),
@@ -623,6 +674,7 @@ def cases() -> list[Case]:
         *_show_units(),
         *_catalogs(),
         *_arguments(),
+        *_fixes(),
     ]
     ids = [c.id for c in found]
     assert len(ids) == len(set(ids)), "case ids must be unique"

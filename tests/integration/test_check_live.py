@@ -246,3 +246,45 @@ def test_a_progress_line_on_a_terminal_only(models: Path, tmp_path: Path):
     assert "running juju" not in out
     piped = anbox_ports("--model", "anbox", env=env)
     assert piped.stderr == ""
+
+
+def fix_command(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "anbox_cloud_ports", "fix", *args],
+        capture_output=True,
+        text=True,
+        env=dict(env),
+        timeout=120,
+        check=False,
+    )
+
+
+def test_fix_a_live_model_names_it_in_every_command(models: Path, tmp_path: Path):
+    log = tmp_path / "juju.log"
+    done = fix_command("--model", "lxd-controller:plain", env=environment(models, log))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [line for line in done.stdout.splitlines() if line.startswith("juju ")] == [
+        "juju unexpose -m lxd-controller:plain lxd",
+        "juju expose -m lxd-controller:plain lxd --endpoints public",
+    ]
+    assert "# Proof: with these changes made to the model it shows, it has 0 errors (it had 1)" in done.stdout
+    readme = (REPO / "README.md").read_text()
+    assert "$ anbox-ports fix --model lxd-controller:plain\n" + done.stdout + "```\n" in readme
+    assert [call[:3] for call in calls(log)] == [
+        ["status", "-m", "lxd-controller:plain"],
+        ["show-application", "-m", "lxd-controller:plain"],
+        ["exec", "-m", "lxd-controller:plain"],
+    ]
+    # The commands, run against the model, leave what fix promised: check it with them made.
+    shown = json.loads((models / "plain" / "show-application.json").read_text())
+    shown["lxd"]["exposed-endpoints"] = {"public": EVERYONE}
+    (models / "plain" / "show-application.json").write_text(json.dumps(shown))
+    again = anbox_ports("--model", "lxd-controller:plain", env=environment(models, log))
+    assert again.returncode == 0, again.stdout
+
+
+def test_fix_a_clean_live_model_has_nothing_to_run(models: Path, tmp_path: Path):
+    done = fix_command("--model", "anbox", env=environment(models, tmp_path / "log"))
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [line for line in done.stdout.splitlines() if not line.startswith("#")] == []
+    assert done.stdout.endswith("\n# Nothing to change.\n")

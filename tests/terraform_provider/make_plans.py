@@ -53,6 +53,11 @@ def plan_json(variant: str, work: Path) -> str:
     """Run terraform init, plan and show for one variant in `work`; the JSON as Terraform writes it."""
     root = work / "plan"
     shutil.copytree(ROOT, root)
+    return plan_of(root, [f"-var-file={DATA / 'deploy.tfvars'}", *VARIANTS[variant]], work)
+
+
+def plan_of(root: Path, arguments: list[str], work: Path) -> str:
+    """`terraform show -json` of `terraform plan ARGUMENTS` in the root module `root` (`work` for the rest)."""
     mirror = work / "mirror" / "registry.terraform.io" / "juju" / "juju" / "1.3.1" / "linux_amd64"
     mirror.mkdir(parents=True)
     launcher = mirror / "terraform-provider-juju_v1.3.1"
@@ -75,7 +80,7 @@ def plan_json(variant: str, work: Path) -> str:
     _run(["terraform", "init", "-input=false", "-no-color"], root, env)
     plan_file = work / "plan.bin"
     args = ["terraform", "plan", "-input=false", "-no-color", "-lock=false", f"-out={plan_file}"]
-    _run([*args, f"-var-file={DATA / 'deploy.tfvars'}", *VARIANTS[variant]], root, env)
+    _run([*args, *arguments], root, env)
     shown = subprocess.run(
         ["terraform", "show", "-json", str(plan_file)],
         cwd=root,

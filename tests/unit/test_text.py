@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anbox_cloud_ports.text import for_sarif, for_terminal, markdown_code, plain, quote
+from anbox_cloud_ports.text import for_sarif, for_terminal, hcl_string, markdown_code, plain, quote
 from tests.hostile_text import HOSTILE, live_markdown, raw_controls
 
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=80)
@@ -93,3 +93,28 @@ def test_markdown_code_is_inert_for_any_text(text: str):
 def test_plain_and_quote_stay_bounded_and_escaped():
     assert plain("\x1b" * 100) == "\\x1b" * 57 + "..."
     assert quote("\x1b[31m") == '"\\u001b[31m"'
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("lxd:0", '"lxd:0"'),
+        ('a"b\\c', '"a\\"b\\\\c"'),
+        ('${file("/etc/passwd")}', '"$${file(\\"/etc/passwd\\")}"'),
+        ("%{ if true }x%{ endif }", '"%%{ if true }x%%{ endif }"'),
+        ("$${already}", '"$$${already}"'),
+        ("\x1b[31m\n\t\r", '"\\u001b[31m\\n\\t\\r"'),
+        ("\u202e日\U0001f600", '"\\u202e\\u65e5\\U0001f600"'),
+    ],
+)
+def test_hcl_string_escapes_templates_and_everything_not_printable_ascii(text: str, written: str):
+    assert hcl_string(text) == written
+
+
+@given(ANY_TEXT)
+def test_hcl_string_is_one_printable_ascii_line_with_no_template(text: str):
+    written = hcl_string(text)
+    assert written.isascii()
+    assert written.isprintable()
+    assert "${" not in written.replace("$${", "")
+    assert "%{" not in written.replace("%%{", "")

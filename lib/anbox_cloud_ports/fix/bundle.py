@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..findings import Finding, JujuVersion, Report
 from ..model import Deployment, ExposeTarget
 from ..names import validate_names
-from ..sources import yamlload
+from ..sources import complete, yamlload
 from ..sources.bundle import parse_placement, parts_of
 from ..sources.bundle.build import build as build_bundle
 from ..sources.bundle.build import merged_bundle, place_units
@@ -62,8 +62,18 @@ class _AppEdit:
 class _Bundle:
     """The input's parts, the overlay being built, and a reading of the two together."""
 
-    def __init__(self, parts: list[Part], input: str, catalog: Catalog, profile: Profile, juju: JujuVersion):
+    def __init__(
+        self,
+        parts: list[Part],
+        input: str,
+        catalog: Catalog,
+        profile: Profile,
+        juju: JujuVersion,
+        *,
+        spaces: Sequence[str] = (),
+    ):
         self.parts = parts
+        self.spaces = spaces
         self.input = input
         self.catalog = catalog
         self.profile: Profile = profile
@@ -77,7 +87,9 @@ class _Bundle:
         if text is not None:
             parts += parts_of(yamlload.load(text, FIX_INPUT))
         merged = merged_bundle(parts)
-        return merged, build_bundle(parts, input=self.input, catalog=self.catalog, profile=self.profile)
+        deployment = build_bundle(parts, input=self.input, catalog=self.catalog, profile=self.profile)
+        # `--space NAME=CIDR,...` says what the bundle cannot: the subnets of the spaces it exposes to.
+        return merged, complete(deployment, (), self.catalog, self.spaces)
 
     def report(self, deployment: Deployment) -> Report:
         return check(deployment, catalog=self.catalog, juju=self.juju)
@@ -95,6 +107,7 @@ def fix_bundle(
     profile: Profile = "charmed",
     juju: JujuVersion = "3",
     into: Destination = "container",
+    spaces: Sequence[str] = (),
 ) -> FixResult:
     """The overlay that removes every error finding of a bundle (with its overlays), and its proof."""
     catalog = catalog or Catalog.builtin()
@@ -103,7 +116,7 @@ def fix_bundle(
         raise InputError(input, "the bundle is empty: no YAML document in it")
     for overlay_text, name in overlays:
         parts += parts_of(yamlload.load(overlay_text, name))
-    bundle = _Bundle(parts, input, catalog, profile, juju)
+    bundle = _Bundle(parts, input, catalog, profile, juju, spaces=spaces)
     merged, deployment = bundle.read(None)
     validate_names(deployment)  # as `check` refuses them: nothing is printed about a name Juju refuses
     before = report = bundle.report(deployment)

@@ -6,6 +6,10 @@ never has fewer units. An option is `juju config`; exposure is `juju unexpose` t
 --endpoints` for each endpoint kept (each `juju expose` replaces the rule for its endpoints and
 keeps the others, docs/juju-facts.md#expose, so the wildcard rule must go first).
 
+Every command names its model with `-m` when the input holds several (the model's label is how
+`juju -m` names it: its name, or `controller:model` where two controllers have a model of that name)
+or when the model was given (`fix --model`); with one model read from a dump, the header says which.
+
 Every name printed in a command has passed Juju's own grammar (`names.py`) and is shell-quoted.
 """
 
@@ -32,8 +36,13 @@ def fix_commands(
     catalog: Catalog | None = None,
     juju: JujuVersion = "3",
     into: Destination = "container",
+    model: str | None = None,
 ) -> FixResult:
-    """The `juju` commands that remove every error finding of a running model, and their proof."""
+    """The `juju` commands that remove every error finding of a running model, and their proof.
+
+    `model` is the `[controller:]model` the deployment was read from (`fix --model`): every command
+    then names it, since the current model may be another.
+    """
     catalog = catalog or Catalog.builtin()
     before = report = check(deployment, catalog=catalog, juju=juju)
     made: list[Change] = []
@@ -57,7 +66,7 @@ def fix_commands(
         current = apply_plan(current, Plan(tuple(runnable)), catalog)
         report = check(current, catalog=catalog, juju=juju)
     left = remaining(report, reasons)
-    text = "\n".join(_lines(deployment, made, before, report, left)) + "\n"
+    text = "\n".join(_lines(deployment, made, before, report, left, model=model)) + "\n"
     return FixResult(text=text, before=before, after=report, unresolved=left, kind="juju commands")
 
 
@@ -74,10 +83,20 @@ def _nameable(deployment: Deployment, change: Change) -> bool:
 
 
 def _lines(
-    deployment: Deployment, made: Sequence[Change], before: Report, after: Report, left: Sequence[Unresolved]
+    deployment: Deployment,
+    made: Sequence[Change],
+    before: Report,
+    after: Report,
+    left: Sequence[Unresolved],
+    *,
+    model: str | None,
 ) -> Iterator[str]:
-    yield f"# Written by `anbox-ports fix` for {one_line(deployment.input, 200)}: run these against that model,"
-    yield "# in this order (juju switch to it first, or add -m MODEL to each command)."
+    if model is not None or _several_models(deployment):
+        yield f"# Written by `anbox-ports fix` for {one_line(deployment.input, 200)}: run these in this order;"
+        yield "# each names its model with -m."
+    else:
+        yield f"# Written by `anbox-ports fix` for {one_line(deployment.input, 200)}: run these against that model,"
+        yield "# in this order (juju switch to it first, or add -m MODEL to each command)."
     yield (
         f"# Proof: with these changes made to the model it shows, it has {plural(after.summary.errors, 'error')} "
         f"(it had {before.summary.errors}) and {plural(after.summary.warnings, 'warning')}."
@@ -85,26 +104,35 @@ def _lines(
     for item in left:
         yield f"# REMAINING {finding_line(item.finding)}"
         yield f"#   cure: {one_line(item.reason, 600)}"
+    if not made and not left:
+        yield "# Nothing to change."
     for change in made:
         yield ""
         for finding in change.resolves:
             yield f"# resolves {finding_line(finding)}"
-        yield from _commands(deployment, change)
+        yield from _commands(deployment, change, model)
 
 
-def _commands(deployment: Deployment, change: Change) -> Iterator[str]:
+def _several_models(deployment: Deployment) -> bool:
+    return any(app.model for app in deployment.applications.values())
+
+
+def _commands(deployment: Deployment, change: Change, model: str | None) -> Iterator[str]:
     app = deployment.applications[change.application]
-    name = shlex.quote(app.name)
+    where = model if model is not None else app.model
+    # `juju add-unit -m MODEL APP`: each command names the model its application is in.
+    in_model = f"-m {shlex.quote(where)} " if where else ""
+    name = in_model + shlex.quote(app.name)
     if isinstance(change, MoveUnit):
         unit = deployment.unit_map()[change.unit]
         if change.into == "container":
-            target = change.host.machine.split("/", 1)[0]
-            yield f"# {unit.name} moves to a new LXD container on machine {target}, a network namespace of its own"
-            yield f"juju add-unit {name} --to {shlex.quote('lxd:' + target)}"
+            machine = change.host.machine.split("/", 1)[0]
+            yield f"# {unit.name} moves to a new LXD container on machine {machine}, a network namespace of its own"
+            yield f"juju add-unit {name} --to {shlex.quote('lxd:' + machine)}"
         else:
             yield f"# {unit.name} moves to a new machine"
             yield f"juju add-unit {name}"
-        yield f"juju remove-unit {shlex.quote(unit.name)}"
+        yield f"juju remove-unit {in_model}{shlex.quote(unit.name)}"
     elif isinstance(change, SetOption):
         hosts_text = ", ".join(str(h) for h in change.hosts)
         yield f"# {change.port} checked free for {' and '.join(change.protocols)} on {hosts_text}"

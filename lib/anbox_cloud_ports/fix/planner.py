@@ -152,11 +152,13 @@ class _Planner:
                 if self._move_option(finding, unit, claim):
                     return
         if not first.subordinate and not second.subordinate:
-            self._unresolved(
-                finding,
-                "moving either unit would move other units placed beside it (`to: [app/N]`), and no option "
-                "moves the port: place one of them elsewhere",
+            why = (
+                "neither unit's machine can be replaced in its application's `machines` (they are declared "
+                "in another module than the application)"
+                if self.deployment.exposure_syntax == "terraform"
+                else "moving either unit would move other units placed beside it (`to: [app/N]`)"
             )
+            self._unresolved(finding, f"{why}, and no option moves the port: place one of them elsewhere")
             return
         sub = first if first.subordinate else second
         self._unresolved(
@@ -326,7 +328,7 @@ class _Planner:
                 f"{app.name} also serves {join_and(required)}, which must stay exposed, and this input cannot "
                 "say which endpoint a port is opened on: the charm must open the internal port on an "
                 f"endpoint of its own (`open-port PORT --endpoints ENDPOINT`), then expose only the "
-                f"endpoints of the external ports (`juju expose {app.name} --endpoints ...`)",
+                f"endpoints of the external ports ({self._expose_endpoints(app)})",
             )
             return
         lost = tuple(sorted({c.port for c, _ in external}))
@@ -339,6 +341,12 @@ class _Planner:
                 "only that endpoint"
             )
         self.exposures[app.key] = SetExposure(app.key, MappingProxyType({}), lost, note, (finding,))
+
+    def _expose_endpoints(self, app: Application) -> str:
+        """How the input exposes only some endpoints: a Terraform expose block, or `juju expose`."""
+        if self.deployment.exposure_syntax == "terraform":
+            return f'`expose {{ endpoints = "..." }}` in {app.name}'
+        return f"`juju expose {app.name} --endpoints ...`"
 
     def _narrow_to_endpoints(self, finding: Finding, app: Application) -> None:
         """Endpoints known: keep the rules for the endpoints the external ports are opened on."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from anbox_cloud_ports.fix import fix_input
+from anbox_cloud_ports.fix import fix_commands, fix_input
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -60,3 +60,16 @@ def test_what_no_command_cures_is_remaining():
     # LXD's exposure names a space whose subnets the dump does not list: a warning, not an error the
     # commands would have to cure (docs/juju-facts.md#expose).
     assert "juju unexpose lxd" not in result.text
+
+
+def test_a_model_given_is_named_in_every_command():
+    from anbox_cloud_ports.sources import load_status
+
+    deployment = load_status(json.dumps(STATUS), input="juju status -m lab:anbox")
+    result = fix_commands(deployment, model="lab:anbox")
+    assert result.ok
+    assert [line for line in result.text.splitlines() if line.startswith("juju ")] == [
+        "juju add-unit -m lab:anbox gateway-lb --to lxd:0",
+        "juju remove-unit -m lab:anbox gateway-lb/3",
+    ]
+    assert result.text.splitlines()[1] == "# each names its model with -m."

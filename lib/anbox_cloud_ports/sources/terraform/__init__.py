@@ -30,6 +30,7 @@ from .plan_json import looks_like_plan, read_plan
 
 if TYPE_CHECKING:
     from .evaluator import Limits
+    from .plan import JujuPlan
 
 __all__ = [
     "ConfigError",
@@ -40,6 +41,7 @@ __all__ = [
     "VarArg",
     "VarFile",
     "VariableError",
+    "directory_plan",
     "load_directory",
     "looks_like_plan",
     "read_plan",
@@ -69,8 +71,25 @@ def load_directory(
     them); by default none are read, so a library call does not depend on the caller's shell.
     Raises a `TerraformError` (one line, naming file and line) for input Terraform would refuse too.
     """
-    # The evaluator is imported here, not with the package: plan JSON and every other input need none of it.
     from .build import build
+
+    with gc_paused():
+        plan = directory_plan(directory, var_sources, environ=environ, limits=limits)
+        deployment = build(plan, catalog or Catalog.builtin(), profile, DIRECTORY_HINT)
+    # As every document source is checked in `sources.load`: a name Juju refuses is refused here.
+    validate_names(deployment)
+    return deployment
+
+
+def directory_plan(
+    directory: str,
+    var_sources: Sequence[VarSource] = (),
+    *,
+    environ: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+) -> JujuPlan:
+    """What a Terraform root module deploys into Juju, before it is placed (`load_directory` places it)."""
+    # The evaluator is imported here, not with the package: plan JSON and every other input need none of it.
     from .evaluator import Evaluation, Limits
     from .instances import ModuleInstance
     from .resources import read_resources
@@ -89,8 +108,4 @@ def load_directory(
         for name in config.variables:
             where = definitions[name].where if name in definitions else str(config.variables[name].loc)
             root.validate(name, values[name], VariableError, where)
-        plan = read_resources(root, os.path.normpath(directory))
-        deployment = build(plan, catalog or Catalog.builtin(), profile, DIRECTORY_HINT)
-    # As every document source is checked in `sources.load`: a name Juju refuses is refused here.
-    validate_names(deployment)
-    return deployment
+        return read_resources(root, os.path.normpath(directory))

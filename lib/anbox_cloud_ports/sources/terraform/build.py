@@ -36,7 +36,7 @@ class _Builder:
         self.catalog = catalog
         self.profile: Profile = profile
         self.hint = hint
-        self.labels = _labels(plan)
+        self.labels = model_labels(plan)
         self.units: list[Unit] = []
         self.claims: list[Claim] = []
         self.problems: list[Problem] = []
@@ -228,7 +228,7 @@ class _Builder:
             )
 
 
-def _labels(plan: JujuPlan) -> dict[str, str]:
+def model_labels(plan: JujuPlan) -> dict[str, str]:
     """Each model's label: empty when the plan holds one model (as one `juju status` reads), else its name."""
     used = {app.model for app in plan.applications} | {m.model for m in plan.machines} | set(plan.models)
     if len(used) <= 1:

@@ -30,6 +30,8 @@ class PlannedMachine:
     address: str
     model: str  # PlannedModel.key
     location: Location | None = None
+    model_field: str = "model_uuid"  # how it names its model: `model_uuid` (provider 1.x on) or `model` (0.x)
+    model_expression: str | None = None  # the source text of that reference, for a fix to repeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,11 @@ class PlannedApplication:
     names literally; None when the application is not placed on machines (then `units` new machines).
     `config` holds the option values known before apply; `unknown_options` names the others.
     `exposure_known` is false when an expose block's content is not known before apply.
+
+    What a fix needs to write a change where the user makes it: `model_field` and `machines_field`
+    (`machines`, or 0.x's `placement`), `model_expression` (the source text of the model reference,
+    when it is one a new resource can repeat), and where `machines` and the `expose` block are
+    (`expose_dynamic`: it comes from a `dynamic "expose"` block).
     """
 
     address: str
@@ -63,6 +70,12 @@ class PlannedApplication:
     exposure_known: bool = True
     location: Location | None = None
     config_location: Location | None = None
+    model_field: str = "model_uuid"
+    model_expression: str | None = None
+    machines_field: str = "machines"
+    machines_location: Location | None = None
+    expose_location: Location | None = None
+    expose_dynamic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +105,9 @@ class JujuPlan:
     applications: list[PlannedApplication] = field(default_factory=list[PlannedApplication])
     integrations: list[PlannedIntegration] = field(default_factory=list[PlannedIntegration])
     unresolved: list[Unresolved] = field(default_factory=list[Unresolved])
+    machine_blocks: set[str] = field(default_factory=set[str])
+    """Every `juju_machine` block per module instance (`module.x["a"].juju_machine.n`), instances or not:
+    the names a new machine resource must not take."""
 
 
 def split_comma_list(text: str | None) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from ...catalog import Catalog, Profile
 from ...errors import InputError
 from ...model import Deployment, Location
+from ...text import hcl_string
 from ..yamlload import Parsed, as_mapping, as_sequence
 from .build import build
 from .plan import (
@@ -186,6 +187,7 @@ class _PlanReader:
             key = (str(change.get("module_address") or ""), str(change.get("type")), str(change.get("name")))
             self.instances.setdefault(key, []).append(str(change.get("address")))
             self.changes.append(change)
+        self._machine_blocks()
         for rtype, read in (
             ("juju_model", self.model),
             ("juju_machine", self.machine),
@@ -196,6 +198,18 @@ class _PlanReader:
                 if change.get("type") == rtype and change.get("mode", "managed") == "managed":
                     read(change)
         return self.plan
+
+    def _machine_blocks(self) -> None:
+        """Every `juju_machine` block of each module instance the plan has, with instances or not."""
+        for address in sorted({m for (m, _, _) in self.instances} | {""}):
+            try:
+                module = self.module(address)
+            except InputError:
+                continue  # reported where a resource of it is read
+            for resource in _list(module.config.get("resources")):
+                item = _map(resource)
+                if item.get("type") == "juju_machine" and item.get("mode", "managed") == "managed":
+                    self.plan.machine_blocks.add(f"{module.prefix()}juju_machine.{item.get('name')}")
 
     def _kept(self, change: Mapping[str, Any]) -> bool:
         body = as_mapping(change.get("change"))
@@ -252,11 +266,34 @@ class _PlanReader:
         self.plan.models.setdefault(key, PlannedModel(key, value[:8] if field == "model_uuid" else value))
         return key
 
+    def model_field(self, change: Mapping[str, Any]) -> str:
+        """`model` (provider 0.x) where the resource sets it, else `model_uuid`."""
+        after, _ = self.after(change)
+        return (
+            "model"
+            if isinstance(after.get("model"), str) or "model" in self.expressions(change)
+            else "model_uuid"
+        )
+
+    def model_expression(self, change: Mapping[str, Any], field: str) -> str | None:
+        """The model reference as the configuration writes it: a constant, or the reference it names."""
+        expression = _map(self.expressions(change).get(field))
+        constant = expression.get("constant_value")
+        if isinstance(constant, str):
+            return hcl_string(constant)
+        refs = _most_specific([str(r) for r in _list(expression.get("references"))])
+        return refs[0] if len(refs) == 1 else None
+
     def machine(self, change: Mapping[str, Any]) -> None:
         model = self.model_of(change)
         if model is not None:
             address = str(change.get("address"))
-            self.plan.machines.append(PlannedMachine(address, model, self.location(address)))
+            field = self.model_field(change)
+            self.plan.machines.append(
+                PlannedMachine(
+                    address, model, self.location(address), field, self.model_expression(change, field)
+                )
+            )
 
     # -- references ---------------------------------------------------------------------------------
 
@@ -348,6 +385,8 @@ class _PlanReader:
             return
         expose, exposure_known = self.expose(change, after, unknown)
         config, unknown_options = self.config(after, unknown)
+        model_field = self.model_field(change)
+        expressions = self.expressions(change)
         self.plan.applications.append(
             PlannedApplication(
                 address=address,
@@ -361,6 +400,11 @@ class _PlanReader:
                 expose=expose,
                 exposure_known=exposure_known,
                 location=self.location(address),
+                model_field=model_field,
+                model_expression=self.model_expression(change, model_field),
+                machines_field="machines",
+                # `terraform show -json` keeps no dynamic block in the configuration, only its result.
+                expose_dynamic=expose is not None and "expose" not in expressions,
             )
         )
 
@@ -453,9 +497,13 @@ def _instance_of(address: str, call: str) -> bool:
     )
 
 
-def read_plan(parsed: Parsed, catalog: Catalog, profile: Profile) -> Deployment:
-    """A plan JSON document (already detected) as a Deployment."""
+def plan_of(parsed: Parsed) -> JujuPlan:
+    """What a plan JSON document (already detected) deploys into Juju, before it is placed."""
     if len(parsed.documents) != 1:
         raise InputError(parsed.input, "`terraform show -json` prints one document, this has several")
-    plan = _PlanReader(parsed).read()
-    return build(plan, catalog, profile, PLAN_HINT)
+    return _PlanReader(parsed).read()
+
+
+def read_plan(parsed: Parsed, catalog: Catalog, profile: Profile) -> Deployment:
+    """A plan JSON document (already detected) as a Deployment."""
+    return build(plan_of(parsed), catalog, profile, PLAN_HINT)

@@ -62,6 +62,8 @@ class _Reader:
             for decl in module.config.resources.values():
                 if decl.type != rtype:
                     continue
+                if rtype == "juju_machine":
+                    self.plan.machine_blocks.add(f"{module.prefix()}{decl.type}.{decl.name}")
                 expansion = module.resource_expansion(decl)
                 if expansion.unknown is not None:
                     address = f"{module.prefix()}{decl.type}.{decl.name}"
@@ -76,7 +78,15 @@ class _Reader:
         for _, decl, obj in self.instances("juju_machine"):
             model = self.model_of(obj, decl)
             if model is not None:
-                self.plan.machines.append(PlannedMachine(obj.address, model, location(decl.loc)))
+                self.plan.machines.append(
+                    PlannedMachine(
+                        obj.address,
+                        model,
+                        location(decl.loc),
+                        _model_field(decl),
+                        decl.body.attributes[_model_field(decl)].expr.text,
+                    )
+                )
         for _, decl, obj in self.instances("juju_application"):
             app = self.application(decl, obj)
             if app is not None:
@@ -160,6 +170,12 @@ class _Reader:
         config, unknown_options = self.config(obj, decl)
         expose, exposure_known = self.expose(obj, decl)
         config_attr = decl.body.attributes.get("config")
+        model_field = _model_field(decl)
+        machines_field = "machines" if "machines" in decl.body.attributes else "placement"
+        machines_attr = decl.body.attributes.get(machines_field)
+        static = decl.body.blocks_of("expose")
+        dynamic = [b for b in decl.body.blocks_of("dynamic") if b.labels == ("expose",)]
+        expose_block = (static or dynamic or [None])[0]
         return PlannedApplication(
             address=obj.address,
             model=model,
@@ -173,6 +189,12 @@ class _Reader:
             exposure_known=exposure_known,
             location=location(decl.loc),
             config_location=location(config_attr.loc) if config_attr is not None else None,
+            model_field=model_field,
+            model_expression=decl.body.attributes[model_field].expr.text,
+            machines_field=machines_field,
+            machines_location=location(machines_attr.loc) if machines_attr is not None else None,
+            expose_location=location(expose_block.loc) if expose_block is not None else None,
+            expose_dynamic=bool(dynamic) and not static,
         )
 
     def _charm(self, obj: ResourceObject, decl: ResourceDecl) -> str | None:
@@ -273,6 +295,11 @@ class _Reader:
                 names.append(name)
         if len(names) == 2:
             self.plan.integrations.append(PlannedIntegration(model, (names[0], names[1])))
+
+
+def _model_field(decl: ResourceDecl) -> str:
+    """The attribute that names the resource's model (`model_of` has found it set)."""
+    return "model_uuid" if "model_uuid" in decl.body.attributes else "model"
 
 
 def read_resources(root: ModuleInstance, input: str) -> JujuPlan:
