@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from ..catalog import CatalogRow, ConfigOption
 from ..findings import Finding, View
 from ..model import Claim, Deployment, Host, Location, Socket
-from ..names import unit_sort_key
+from ..names import is_machine, unit_sort_key
 from ..ports import PortRange, Protocol, merge
 from ..text import describe_units, join_and, sentence
 from .index import Index
@@ -314,20 +314,29 @@ class _Pairs:
                 f"Configure {unit.application} to listen on another port than {mover.port}{moved}, "
                 "or run it on another machine."
             )
-        root = host.machine.split("/", 1)[0]
+        example = self._container_example(host)
         subject = f"the principal of {mover.unit}" if unit.subordinate else mover.unit
         if first.port.protocol == "icmp":
             parts = [
                 f"Open icmp from only one of the units on {host}, or move {subject} to another "
-                f"machine or a container of its own (e.g. `--to lxd:{root}`)"
+                f"machine or a container of its own ({example})"
             ]
         else:
-            parts = [f"Move {subject} to another machine or a container of its own (e.g. `--to lxd:{root}`)"]
+            parts = [f"Move {subject} to another machine or a container of its own ({example})"]
         for key in (mover, first if mover is second else second):
             option = self._option_move(host, key)
             if option:
                 parts.append(option)
         return ", or ".join(parts) + "."
+
+    def _container_example(self, host: Host) -> str:
+        """How the input itself puts a unit into a container of the host's machine."""
+        if self.index.deployment.exposure_syntax == "terraform":
+            # docs/juju-facts.md#terraform-provider: a container is a juju_machine with placement lxd:<id>
+            machine = host.machine.split("/", 1)[0]
+            target = machine if is_machine(machine) else f"${{{host.machine}.machine_id}}"
+            return f'e.g. a `juju_machine` with `placement = "lxd:{target}"` in the application\'s `machines`'
+        return f"e.g. `--to lxd:{host.machine.split('/', 1)[0]}`"
 
     def _juju_name(self, key: Key) -> str:
         """The unit as Juju names it in its own error (no model prefix: Juju speaks within a model)."""
@@ -390,7 +399,7 @@ class _Pairs:
             f"{reported} are reported as findings of their own and the other {more} are collapsed into this one."
         )
         fix = (
-            f"Spread these units over more machines or containers (e.g. `--to lxd:{host.machine.split('/', 1)[0]}`) "
+            f"Spread these units over more machines or containers ({self._container_example(host)}) "
             "or give each its own ports; fix the pairs listed one by one first, then check again."
         )
         return Finding(
