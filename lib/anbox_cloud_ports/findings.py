@@ -7,9 +7,8 @@ rules themselves (id, severity, description, remediation) are declared in `check
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .model import Deployment, Host, Location, Problem, Severity
 from .ports import PortRange
@@ -36,8 +35,7 @@ JujuVersion = Literal["3", "4"]
 JUJU_VERSIONS: tuple[JujuVersion, ...] = ("3", "4")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str
     severity: Severity
     message: str
@@ -78,8 +76,7 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(unique.values(), key=Finding.sort_key)
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     errors: int
     warnings: int
     infos: int
@@ -95,8 +92,7 @@ class Summary:
         return cls(counts["error"], counts["warning"], counts["info"], hosts, units, unchecked)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """What one check run says about one input; renderers and exit codes read only this."""
 
     input: str

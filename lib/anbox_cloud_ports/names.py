@@ -11,7 +11,6 @@ MachineSnippet and ContainerTypeSnippet, `relation.go` RelationSnippet, `space.g
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -106,6 +105,8 @@ def is_terraform_host(text: object) -> bool:
 def is_cidr(text: object) -> bool:
     if not isinstance(text, str) or len(text) > 64:
         return False
+    import ipaddress  # only a CIDR in an expose rule needs it: not imported at start-up
+
     try:
         ipaddress.ip_network(text, strict=False)
     except ValueError:

@@ -94,7 +94,7 @@ class Runner:
             raise RuntimeError(f"{' '.join(argv[:4])}... exited {proc.returncode}")
         return elapsed, usage.ru_maxrss
 
-    def paired(self, floor: Sequence[str], door: Sequence[str]) -> tuple[float, float, int, int]:
+    def paired(self, floor: Sequence[str], door: Sequence[str]) -> tuple[float, float, float, float]:
         """Median wall times and peak memories of `door` and `floor`, run alternately."""
         for _ in range(2):  # byte-compile both into the children's cache, and warm the page cache
             self.run(floor)

@@ -15,7 +15,6 @@ which matters only when two hooks commit at once: it is never a verdict, only an
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
 
 from ..catalog import CatalogRow, ConfigOption
@@ -449,6 +448,8 @@ def _taken_finding(
             addresses.append(shown)
     parts = [f"{_owner(pid, process)} on {' and '.join(addrs)}" for (pid, process), addrs in by_owner.items()]
     message = f"{port_text} needed by {join_and(services)} is taken by {', and by '.join(parts)}"
+    import ipaddress  # only a preflight gets here
+
     if not any(ipaddress.ip_address(x.address).is_unspecified for x in holders):
         message += "; a listener on one address still blocks the wildcard bind the service makes"
     names = [process for (pid, process) in by_owner if process is not None and pid is not None]

@@ -14,18 +14,18 @@ InputError with one line naming the input, the place and the problem; whatever i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import resources
+from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..gcpause import gc_paused
 from ..model import Deployment
 from ..names import validate_names
-from . import detect, yamlload
-from .bundle import parse_placement
-from .combine import Merger, merge_models
-from .detect import BUNDLE, STATUS, Kind, Supplement, register
-from .spaces import space_options
+
+if TYPE_CHECKING:
+    from .bundle import parse_placement
+    from .detect import Kind, Supplement, register
+    from .yamlload import Parsed
 
 __all__ = [
     "Kind",
@@ -36,13 +36,28 @@ __all__ = [
     "load_status",
     "parse_placement",
     "reference",
+    "reference_from_yaml",
     "register",
 ]
 
 Overlays = Sequence[tuple[str | bytes, str]]
 
+# Each door is imported when an input needs it: `anbox-ports check` of the built-in reference reads
+# no document at all, and a JSON status needs neither the YAML parser nor the bundle reader.
+_LAZY = {"Kind": ".detect", "register": ".detect", "parse_placement": ".bundle"}
 
-def _parse_overlays(overlays: Overlays) -> list[yamlload.Parsed]:
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name], __name__), name)
+
+
+def _parse_overlays(overlays: Overlays) -> list[Parsed]:
+    from . import yamlload
+
     return [yamlload.load(text, name) for text, name in overlays]
 
 
@@ -70,6 +85,8 @@ def load_bundle(
     profile: Profile = "charmed",
 ) -> Deployment:
     """A bundle, merged with its overlays as `juju deploy --overlay` merges them."""
+    from .detect import BUNDLE
+
     return _load(text, input, overlays, catalog, profile, expect=BUNDLE)
 
 
@@ -77,6 +94,8 @@ def load_status(
     text: str | bytes, *, input: str, catalog: Catalog | None = None, profile: Profile = "charmed"
 ) -> Deployment:
     """`juju status --format=json` or `--format=yaml` output."""
+    from .detect import STATUS
+
     return _load(text, input, (), catalog, profile, expect=STATUS)
 
 
@@ -94,6 +113,9 @@ def _load(
     The Deployment's names are checked against Juju's grammar before it is returned, so nothing a
     document source read is judged or printed when Juju itself could not have written it.
     """
+    from . import detect, yamlload
+    from .detect import BUNDLE, STATUS
+
     with gc_paused():
         parsed = yamlload.load(text, input)
         if expect is not None and parsed.documents:
@@ -122,6 +144,10 @@ def load_inputs(
     One input is read as `load` reads it. Several must be `juju status` dumps (one per model) and
     the dumps that complete them, in any order; each is detected by its content.
     """
+    from . import detect, yamlload
+    from .combine import merge_models
+    from .detect import STATUS
+
     catalog = catalog or Catalog.builtin()
     with gc_paused():
         parsed = [yamlload.load(text, name) for text, name in inputs]
@@ -169,7 +195,10 @@ def complete(
     spaces: Sequence[str] = (),
 ) -> Deployment:
     """`deployment` completed by each supplement in turn, then by the `--space` options."""
-    given = space_options(spaces)
+    from . import spaces as space_dumps
+    from .combine import Merger
+
+    given = space_dumps.space_options(spaces)
     every = [*supplements, *([given] if given else [])]
     if not every:
         return deployment
@@ -180,6 +209,22 @@ def complete(
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:
-    """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml."""
+    """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml.
+
+    With the built-in catalog this is the Deployment reading the YAML gives, shipped as Python
+    (data/reference_deployment.py, generated from the YAML and tested against it); with another
+    catalog the YAML is read, since that catalog may claim other ports for its charms.
+    """
+    if catalog is None or catalog is Catalog.builtin():
+        from ..data.reference_deployment import deployment
+
+        return deployment()
+    return reference_from_yaml(catalog)
+
+
+def reference_from_yaml(catalog: Catalog | None = None) -> Deployment:
+    """data/reference.yaml read as the bundle it is."""
+    from importlib import resources
+
     text = resources.files("anbox_cloud_ports.data").joinpath("reference.yaml").read_text(encoding="utf-8")
     return load_bundle(text, input="reference.yaml", catalog=catalog)

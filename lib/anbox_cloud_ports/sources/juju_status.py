@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -260,7 +259,7 @@ class _StatusReader:
         charm = charms.get(unit_app, unit_app)
         # docs/juju-facts.md#status-formats: open-ports lists ranges without their endpoints.
         unit = Unit(name, unit_app, charm, host, subordinate=subordinate, location=location)
-        self.units.append(replace(unit, endpoints_known=False))
+        self.units.append(unit._replace(endpoints_known=False))
         ports = entry.get("open-ports")
         if ports is not None:
             items = as_sequence(ports)
