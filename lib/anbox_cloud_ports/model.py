@@ -29,6 +29,9 @@ already listens on."""
 
 Severity = Literal["error", "warning", "info"]
 
+HOST_PREFIX = "machine "
+"""How a host is named (`str(Host)`): `machine 0`, and `machine 0 of model m` when a model is named."""
+
 _NOTHING_EXPOSED: Mapping[str, ExposeTarget] = MappingProxyType({})
 _NO_MODELS: Mapping[str, Model] = MappingProxyType({})
 
@@ -45,7 +48,7 @@ class Host(NamedTuple):
     model: str = ""
 
     def __str__(self) -> str:
-        where = f"machine {self.machine}"
+        where = HOST_PREFIX + self.machine
         return f"{where} of model {self.model}" if self.model else where
 
 

@@ -12,7 +12,9 @@ MachineSnippet and ContainerTypeSnippet, `relation.go` RelationSnippet, `space.g
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import islice, repeat
+from operator import itemgetter, le
 from typing import TYPE_CHECKING
 
 from .errors import InputError
@@ -189,6 +191,32 @@ def unit_sort_key(name: str) -> tuple[str, int, str]:
     """Order `app/10` after `app/9`, as Juju lists units."""
     app, _, number = name.rpartition("/")
     return (app, int(number), "") if number.isdigit() else (name, -1, "")
+
+
+def sorted_units(names: Iterable[str]) -> list[str]:
+    """`sorted(names, key=unit_sort_key)`, at C speed for one application's units, however many.
+
+    A finding about an exposed LXD application of a large model lists a quarter of a million units:
+    when every name is `<app>/<digits>` for one app, ordering by the number alone is the same order
+    (ties keep their order, as `sorted` does), found without a Python call per name, and without
+    sorting at all when the names come in that order already, as units usually do.
+    """
+    items = list(names)
+    if len(items) < _FAST_SORT_FROM:
+        return sorted(items, key=unit_sort_key)
+    app, slash, _ = items[0].rpartition("/")
+    prefix = app + slash
+    if slash and all(map(str.startswith, items, repeat(prefix))):
+        numbers = list(map(itemgetter(slice(len(prefix), None)), items))
+        if all(map(str.isdigit, numbers)):
+            order = list(map(int, numbers))
+            if all(map(le, order, islice(order, 1, None))):
+                return items
+            return list(map(items.__getitem__, sorted(range(len(items)), key=order.__getitem__)))
+    return sorted(items, key=unit_sort_key)
+
+
+_FAST_SORT_FROM = 64
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

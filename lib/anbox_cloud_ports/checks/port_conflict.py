@@ -136,7 +136,7 @@ class _Pairs:
 
     def findings(self) -> Iterator[Finding]:
         cap = PAIR_CAP
-        for host, protocol, group in self.index.groups():
+        for host, protocol, group in self.index.conflict_groups():
             if protocol == "icmp" and not self.juju_managed:
                 continue  # nothing binds icmp, and no Juju opens it here: no view can object
             for key in same_key_rows(group):
@@ -231,7 +231,7 @@ class _Pairs:
         second service fails to bind. The charm library blocks such a config (`ServicePorts` refuses
         claims that overlap); this says the same before deploying.
         """
-        unit = self.index.units[key.unit]
+        unit = self.index.unit(key.unit)
         services: list[str] = []
         moved: list[Claim] = []
         for claim in key.claims:
@@ -303,7 +303,7 @@ class _Pairs:
             )
             return f"Open one range, {joined}, instead of both, or make the two ranges disjoint."
         mover = self._mover(first, second)
-        unit = self.index.units[mover.unit]
+        unit = self.index.unit(mover.unit)
         if not self.juju_managed:
             free = self.index.free_range(
                 host, frozenset({mover.port.protocol}), mover.port.size, mover.port.end + 1
@@ -330,7 +330,7 @@ class _Pairs:
 
     def _mover(self, first: Key, second: Key) -> Key:
         """The unit to suggest moving: a principal before a subordinate, else the later unit."""
-        if self.index.units[second.unit].subordinate and not self.index.units[first.unit].subordinate:
+        if self.index.unit(second.unit).subordinate and not self.index.unit(first.unit).subordinate:
             return first
         return second
 
@@ -338,7 +338,7 @@ class _Pairs:
         """`set <app> option <name> to <value>` for a key a config option can move, with a value checked free."""
         if key.port.protocol == "icmp":
             return None
-        unit = self.index.units[key.unit]
+        unit = self.index.unit(key.unit)
         row: CatalogRow | None = None
         option: ConfigOption | None = None
         for claim in key.claims:
@@ -368,7 +368,7 @@ class _Pairs:
         for claim in key.claims:
             if claim.location is not None:
                 return claim.location
-        return self.index.units[key.unit].location
+        return self.index.unit(key.unit).location
 
     # -- too many pairs ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ intentions, so a missing port there would be a guess.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 
 from ..catalog import CatalogRow
 from ..findings import Finding
@@ -19,9 +20,19 @@ ID = "required-port-missing"
 
 KNOWING_ORIGINS = frozenset({"observed", "relation"})
 
+_ORIGIN = attrgetter("origin")
+
+
+def knows_held(deployment: Deployment) -> bool:
+    """Whether any claim is one a unit is known to hold (observed, or published on the relation)."""
+    return not KNOWING_ORIGINS.isdisjoint(map(_ORIGIN, deployment.claims))
+
 
 def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
+    # Only where the input knows what is held: a question for every claim, asked once per check.
+    if not deployment.observed and not index.knows_held:
+        return
     for unit in deployment.units:
         if unit.subordinate or not index.catalog.knows(unit.charm, index.profile):
             continue
@@ -61,15 +72,10 @@ def check(index: Index) -> Iterator[Finding]:
         )
 
 
-def _applies(deployment: Deployment) -> bool:
-    return deployment.observed or any(c.origin in KNOWING_ORIGINS for c in deployment.claims)
-
-
 RULE = Rule(
     id=ID,
     severity="warning",
     description="A unit does not hold a port the catalog marks required.",
     remediation="Check that the unit's service is up and that its charm opens the port.",
     check=check,
-    applies=_applies,
 )

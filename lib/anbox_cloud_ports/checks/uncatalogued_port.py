@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..findings import Finding
-from ..model import Deployment
 from .index import Index
 from .required_port_missing import KNOWING_ORIGINS
 from .rule import Rule
@@ -15,6 +14,8 @@ ID = "uncatalogued-port"
 
 def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
+    if not index.knows_held:  # only a claim a unit is known to hold can be a stray
+        return
     for unit in deployment.units:
         if not index.catalog.knows(unit.charm, index.profile):
             continue
@@ -43,15 +44,10 @@ def check(index: Index) -> Iterator[Finding]:
         )
 
 
-def _applies(deployment: Deployment) -> bool:
-    return any(c.origin in KNOWING_ORIGINS for c in deployment.claims)
-
-
 RULE = Rule(
     id=ID,
     severity="info",
     description="A unit holds a port its charm's catalog rows do not name.",
     remediation="Add a catalog row for the port (--catalog FILE), or close it.",
     check=check,
-    applies=_applies,
 )
