@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from itertools import islice, repeat
-from operator import itemgetter, le
-from typing import TYPE_CHECKING
+from operator import attrgetter, itemgetter, le
+from typing import TYPE_CHECKING, cast
 
 from .errors import InputError
 from .text import quote
@@ -155,6 +155,8 @@ def validate_names(deployment: Deployment) -> None:
                 need("space", space, is_space, app.location)
             for cidr in target.cidrs:
                 need("CIDR", cidr, is_cidr, app.location)
+    if _all_named(deployment, host_ok):
+        return
     for unit in deployment.units:
         need("unit", unit.name, is_unit, unit.location)
         need("application", unit.application, is_application, unit.location)
@@ -165,6 +167,44 @@ def validate_names(deployment: Deployment) -> None:
     for claim in deployment.claims:
         if claim.endpoint:
             need("endpoint", claim.endpoint, is_endpoint, claim.location)
+
+
+def _all_named(deployment: Deployment, host_ok: Callable[[object], bool]) -> bool:
+    """Whether every unit's names and every claim's endpoint are Juju's, checked a name at a time.
+
+    A 20,000-unit status names a few applications and endpoints, one machine per unit or two, and
+    its units once each: each distinct name is matched once, at C speed. When one is not Juju's,
+    `validate_names` walks the deployment in order to name the first.
+    """
+    units = deployment.units
+    labels = {*map(_UNIT_MODEL, units), *map(_HOST_MODEL, units)} - {""}
+    machines = set(map(_MACHINE, units))
+    endpoints = set(map(_ENDPOINT, deployment.claims)) - {""}
+    return (
+        _all_match(set(map(_NAME, units)), UNIT)
+        and _all_match(set(map(_APP, units)), APPLICATION)
+        and (_all_match(machines, _HOST) if host_ok is is_host else all(map(host_ok, machines)))
+        and all(map(is_model_label, labels))
+        and _all_match(endpoints, ENDPOINT)
+    )
+
+
+def _all_match(texts: set[object], pattern: re.Pattern[str]) -> bool:
+    """`_valid(pattern, text)` for every text, at C speed."""
+    return (
+        all(map(isinstance, texts, repeat(str)))
+        and max(map(len, cast("set[str]", texts)), default=0) <= MAX_NAME
+        and all(map(pattern.fullmatch, cast("set[str]", texts)))
+    )
+
+
+_HOST = re.compile(rf"(?:{MACHINE.pattern})|(?:{UNIT.pattern})")  # is_host: a machine, or a unit (a pod)
+_NAME = attrgetter("name")
+_APP = attrgetter("application")
+_UNIT_MODEL = attrgetter("model")
+_HOST_MODEL = attrgetter("host.model")
+_MACHINE = attrgetter("host.machine")
+_ENDPOINT = attrgetter("endpoint")
 
 
 # What each grammar allows, in words (docs/juju-facts.md#names has the expressions and their source).

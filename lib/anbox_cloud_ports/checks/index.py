@@ -53,9 +53,10 @@ _CHARM = attrgetter("charm")
 _APPLICATION = attrgetter("application")
 _ENDPOINTS_KNOWN = attrgetter("endpoints_known")
 _SPAN = attrgetter("_key")  # a PortRange as (protocol, start, end)
-# What the exposure rules and the conflict sweep read of a claim, its unit and location aside: port,
-# endpoint, option and row, by position (Claim's fields 1, 2, 4 and 5), which is cheaper than by name.
-_KIND = itemgetter(1, 2, 4, 5)
+# What the rules read of a claim, its unit and location aside: port, endpoint, origin, option and row,
+# by position (Claim's fields 1 to 5), which is cheaper than by name.
+_KIND = itemgetter(1, 2, 3, 4, 5)
+_ORIGIN = attrgetter("origin")
 
 Positions = Sequence[int]
 
@@ -206,6 +207,17 @@ class Index:
             self._by_unit = {key: held for key, held in zip(self._keys, self._held, strict=True) if held}
         return self._by_unit
 
+    def held_by_apps(self) -> Iterator[tuple[list[Unit], list[Sequence[Claim]], bool]]:
+        """Each application's units, each unit's claims, and whether all its units hold alike claims.
+
+        When they do (and share a charm), what a rule computes from one unit's claims holds for all
+        of them: computed once, an answer with nothing to report skips the application whole.
+        """
+        held = self._held
+        for app_key, where in self._app_units.items():
+            alike = self.app_claims(app_key).width is not None if len(where) > 1 else False
+            yield self.units_by_app[app_key], list(map(held.__getitem__, where)), alike
+
     def keys_of(self, held: AppClaims, positions: Positions) -> list[str]:
         """The keys of the units holding the claims at `positions`: each once, in order."""
         keys = map(self.unit_key, held.units_at(positions))
@@ -277,13 +289,16 @@ class Index:
                 map(id, rows),
                 known,
                 map(_OPTION, claims),
+                map(_ORIGIN, claims),
                 strict=True,
             )
         )
         distinct = dict.fromkeys(keys)
         wheres: list[list[int]]
         if len(distinct) > _FEW_KINDS:  # many kinds: one Python pass
-            positions: dict[tuple[int, str, int, bool, str | None], list[int]] = {key: [] for key in distinct}
+            positions: dict[tuple[int, str, int, bool, str | None, str], list[int]] = {
+                key: [] for key in distinct
+            }
             for i, key in enumerate(keys):
                 positions[key].append(i)
             wheres = list(positions.values())

@@ -113,22 +113,33 @@ def _load(
     The Deployment's names are checked against Juju's grammar before it is returned, so nothing a
     document source read is judged or printed when Juju itself could not have written it.
     """
+    with gc_paused():
+        # The parsed document is freed as the reading returns, while the collector still waits.
+        return _read_one(text, input, overlays, catalog, profile, expect=expect)
+
+
+def _read_one(
+    text: str | bytes,
+    input: str,
+    overlays: Overlays,
+    catalog: Catalog | None,
+    profile: Profile,
+    *,
+    expect: Kind | None,
+) -> Deployment:
     from . import detect, yamlload
     from .detect import BUNDLE, STATUS
 
-    with gc_paused():
-        parsed = yamlload.load(text, input)
-        if expect is not None and parsed.documents:
-            found = detect.detect(parsed)
-            if found is not expect:
-                if expect is STATUS and found is BUNDLE:
-                    raise InputError(input, "not a juju status document: it has no model: section")
-                raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
-        deployment = detect.read(
-            parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect
-        )
-        validate_names(deployment)
-        return deployment
+    parsed = yamlload.load(text, input)
+    if expect is not None and parsed.documents:
+        found = detect.detect(parsed)
+        if found is not expect:
+            if expect is STATUS and found is BUNDLE:
+                raise InputError(input, "not a juju status document: it has no model: section")
+            raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
+    deployment = detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
+    validate_names(deployment)
+    return deployment
 
 
 def load_inputs(
@@ -144,42 +155,52 @@ def load_inputs(
     One input is read as `load` reads it. Several must be `juju status` dumps (one per model) and
     the dumps that complete them, in any order; each is detected by its content.
     """
+    with gc_paused():
+        # The parsed documents are freed as the reading returns, while the collector still waits.
+        return _read_inputs(inputs, overlays, catalog or Catalog.builtin(), profile, spaces)
+
+
+def _read_inputs(
+    inputs: Sequence[tuple[str | bytes, str]],
+    overlays: Overlays,
+    catalog: Catalog,
+    profile: Profile,
+    spaces: Sequence[str],
+) -> Deployment:
     from . import detect, yamlload
     from .combine import merge_models
     from .detect import STATUS
 
-    catalog = catalog or Catalog.builtin()
-    with gc_paused():
-        parsed = [yamlload.load(text, name) for text, name in inputs]
-        if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
-            deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
-            return _named(complete(deployment, (), catalog, spaces))
-        if overlays:
-            raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
-        statuses: list[Deployment] = []
-        supplements: list[Supplement] = []
-        for one in parsed:
-            if not one.documents:
-                raise InputError(one.input, "empty input: no document to check")
-            kind = detect.detect(one)
-            if kind.complete is not None:
-                supplements.append(kind.complete(one))
-            elif kind is STATUS:
-                statuses.append(detect.read(one, (), catalog, profile, STATUS))
-            else:
-                raise InputError(
-                    one.input,
-                    f"this is a {kind.name} document: only juju status dumps and the dumps that "
-                    "complete them (show-application, juju exec opened-ports, juju spaces) combine",
-                )
-        if not statuses:
-            kind = detect.detect(parsed[0])
+    parsed = [yamlload.load(text, name) for text, name in inputs]
+    if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
+        deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
+        return _named(complete(deployment, (), catalog, spaces))
+    if overlays:
+        raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
+    statuses: list[Deployment] = []
+    supplements: list[Supplement] = []
+    for one in parsed:
+        if not one.documents:
+            raise InputError(one.input, "empty input: no document to check")
+        kind = detect.detect(one)
+        if kind.complete is not None:
+            supplements.append(kind.complete(one))
+        elif kind is STATUS:
+            statuses.append(detect.read(one, (), catalog, profile, STATUS))
+        else:
             raise InputError(
-                parsed[0].input,
-                f"a {kind.name} dump completes a juju status dump: give the status too "
-                "(`anbox-ports check STATUS DUMP...`)",
+                one.input,
+                f"this is a {kind.name} document: only juju status dumps and the dumps that "
+                "complete them (show-application, juju exec opened-ports, juju spaces) combine",
             )
-        return _named(complete(merge_models(statuses), supplements, catalog, spaces))
+    if not statuses:
+        kind = detect.detect(parsed[0])
+        raise InputError(
+            parsed[0].input,
+            f"a {kind.name} dump completes a juju status dump: give the status too "
+            "(`anbox-ports check STATUS DUMP...`)",
+        )
+    return _named(complete(merge_models(statuses), supplements, catalog, spaces))
 
 
 def _named(deployment: Deployment) -> Deployment:

@@ -9,11 +9,9 @@ nothing of subnets, so it is refused.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
 from ..names import is_space
@@ -32,8 +30,7 @@ def looks_like_spaces(document: object) -> bool:
     return top is not None and set(top) == {"spaces"}
 
 
-@dataclass(frozen=True, slots=True)
-class SpaceList:
+class SpaceList(NamedTuple):
     """Each space's subnets. `complete`: the whole list (`juju spaces`), not a few `--space` options."""
 
     input: str
@@ -103,6 +100,8 @@ def _is_cidr(text: object) -> bool:
     if not isinstance(text, str) or len(text) > 64:
         return False
     try:
+        import ipaddress  # only a space's subnets need it
+
         ipaddress.ip_network(text, strict=False)
     except ValueError:
         return False
