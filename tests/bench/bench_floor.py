@@ -18,8 +18,10 @@ How each pair is kept honest:
   the bench holds, and the ratio would flatter the engine.
 - The validator's door is one dispatch through ops (the charm's handlers, collect-status and the
   framework's commit), read from ops.testing's Manager; building and copying the input State is
-  the test harness's work, not the charm's, and is left out. Its floor is json.loads of every
-  related unit's databag fields.
+  the test harness's work, not the charm's, and is left out. Its floor is the same dispatch of a
+  charm that only reads what the validator reads: every related unit's databag through ops, as any
+  charm on the relation must, each field parsed with json.loads. (json.loads of the databags with
+  no ops around it leaves out ops' own reading, about half of the floor; that ratio is printed too.)
 - Growth is measured in process (read, check and render; the engine's check(); the dispatch), so
   the interpreter's fixed start-up cost does not hide a door that grows faster than its input.
 """
@@ -224,6 +226,34 @@ def plain_sweep(deployment: Any) -> int:
         return overlaps
 
 
+_JUJU_KEYS = ("ingress-address", "egress-subnets", "private-address")
+
+
+def _reading_charm() -> type[Any]:
+    """The validator's floor: a charm that only reads what the validator reads.
+
+    Every related unit's databag, through ops as any charm on the relation must, each field parsed
+    with json.loads; nothing else.
+    """
+    import ops
+
+    class Reader(ops.CharmBase):
+        def __init__(self, framework: ops.Framework):
+            super().__init__(framework)
+            framework.observe(self.on.update_status, self._read)
+
+        def _read(self, _event: ops.UpdateStatusEvent) -> None:
+            for relation in self.model.relations["ports"]:
+                for unit in relation.units:
+                    data = dict(relation.data[unit])
+                    for key, value in data.items():
+                        if key not in _JUJU_KEYS:
+                            json.loads(value)
+            self.unit.status = ops.ActiveStatus()
+
+    return Reader
+
+
 class Validator:
     """The validator charm with `related` provider units on its relation, and their databags."""
 
@@ -241,11 +271,13 @@ class Validator:
             for app, data in by_app.items()
         ]
         self.ctx = testing.Context(AnboxCloudPortsCharm)
+        meta = {"name": "reader", "requires": {"ports": {"interface": "anbox_ports"}}}
+        self.reader = testing.Context(_reading_charm(), meta=meta)
         self.state = testing.State(relations=relations, leader=True)
 
-    def dispatch(self) -> float:
+    def _dispatch(self, ctx: Any) -> float:
         """Seconds of one update-status dispatch: ops runs the charm, collects its status, commits."""
-        with self.ctx(self.ctx.on.update_status(), self.state) as manager:
+        with ctx(ctx.on.update_status(), self.state) as manager:
             start = time.perf_counter()
             out = manager.run()
             elapsed = time.perf_counter() - start
@@ -253,33 +285,44 @@ class Validator:
             raise RuntimeError(f"validator says {out.unit_status}")
         return elapsed
 
-    def best_dispatch(self, repeats: int = 5) -> float:
+    def _best_of(self, ctx: Any, repeats: int = 5) -> float:
         times: list[float] = []
         for _ in range(repeats):
             gc.collect()
-            times.append(self.dispatch())
+            times.append(self._dispatch(ctx))
         return min(times)
 
+    def best_dispatch(self) -> float:
+        return self._best_of(self.ctx)
+
     def floor(self) -> float:
+        """The same dispatch of a charm that only reads and parses the related units' databags."""
+        return self._best_of(self.reader)
+
+    def parse_only(self) -> float:
+        """json.loads of every databag field, with no charm and no ops around it."""
         return _best(
             lambda: [
                 json.loads(value)
                 for _, _, bag in self.databags
                 for key, value in bag.items()
-                if key not in ("ingress-address", "egress-subnets")
+                if key not in _JUJU_KEYS
             ],
             repeats=5,
         )
 
 
-def validator_figure(related: int) -> Figure:
+def validator_figure(related: int) -> tuple[Figure, float]:
+    """The figure, and the dispatch's ratio to json.loads of the databags alone (printed beside it)."""
     validator = Validator(related)
-    return Figure(
-        f"validator charm, one dispatch with {len(validator.databags):,} related units / json.loads of their data",
-        validator.best_dispatch(),
+    door = validator.best_dispatch()
+    figure = Figure(
+        f"validator charm, one dispatch with {len(validator.databags):,} related units / a charm only reading them",
+        door,
         validator.floor(),
         3.0,
     )
+    return figure, door / validator.parse_only()
 
 
 # -- growth ------------------------------------------------------------------------------------------
@@ -336,12 +379,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         runner = Runner(Path(name))
         status, memory = status_figures(runner, UNITS)
+        validator, to_parsing = validator_figure(RELATED)
         figures = [
             status,
             bundle_figure(runner, UNITS),
             startup_figure(runner),
             engine_figure(CLAIMS),
-            validator_figure(RELATED),
+            validator,
             memory,
         ]
         print(f"every door vs its floor, measured in this run (medians of {PAIRS} paired runs for processes)")
@@ -351,6 +395,10 @@ def main() -> None:
             print(
                 f"{f.name:<82} {_shown(f, f.door):>8} {_shown(f, f.floor):>8} {f.ratio:>6.2f}x {f.target:>6.1f}x  {met}"
             )
+        print(
+            f"(the validator's dispatch is {to_parsing:.1f}x json.loads of the databags alone, without ops reading"
+            " them for the charm)"
+        )
         print()
         print(
             f"{'growth from 1x to 10x input, in process (target: within 12x)':<82} {'1x':>8} {'10x':>8} {'factor':>7}"
