@@ -24,7 +24,7 @@ def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
     for app_key in sorted(deployment.applications):
         app = deployment.applications[app_key]
-        units = index.units_by_app.get(app_key, [])
+        units = index.units_of(app_key)
         if not units or app.subordinate or not app.exposure_known:
             continue
         rows = [

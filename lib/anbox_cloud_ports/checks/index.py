@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, compress, cycle, islice, pairwise, repeat
 from operator import attrgetter, eq, is_, is_not, itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from ..catalog import Catalog, CatalogRow, ConfigOption, Profile
 from ..model import Claim, Deployment, Host, Unit
@@ -83,11 +83,17 @@ class AppClaims:
     read off the first unit; otherwise the claims are laid out flat.
     """
 
-    __slots__ = ("_claims", "_held", "_owners", "kinds", "units", "width")
+    __slots__ = ("_claims", "_held", "_owners", "app_key", "kinds", "units", "width")
 
     def __init__(
-        self, units: list[Unit], held: list[Sequence[Claim]], width: int | None, kinds: list[ClaimKind]
+        self,
+        app_key: str,
+        units: list[Unit],
+        held: list[Sequence[Claim]],
+        width: int | None,
+        kinds: list[ClaimKind],
     ):
+        self.app_key = app_key
         self.units = units
         self._held = held
         self.width = width
@@ -124,6 +130,12 @@ class AppClaims:
             held = self._held
             return [held[p // width][p % width] for p in positions]
         return list(map(self._flat()[0].__getitem__, positions))
+
+    def iter_claims_at(self, positions: Positions) -> Iterator[Claim]:
+        """The claim at each of `positions`, one at a time (a search for the first of something)."""
+        if self.each_unit_once(positions):
+            return map(itemgetter(positions[0]), self._held)
+        return iter(self.claims_at(positions))
 
     def held(self, positions: Positions) -> list[tuple[Unit, Claim]]:
         """(unit, claim) at each of `positions`."""
@@ -172,9 +184,8 @@ class Index:
                 self._app_units[app_key] = [i]
             else:
                 where.append(i)
-        self.units_by_app: dict[str, list[Unit]] = {
-            app_key: list(map(units.__getitem__, where)) for app_key, where in self._app_units.items()
-        }
+        self._units_of: dict[str, list[Unit]] = {}
+        self._hosts_apart: dict[str, bool] = {}  # application -> no two of its units share a host
         self.distinct_keys = self._by_unit is None
         """No two units share a key (else claims were gathered one by one, by key)."""
         self._units: dict[str, Unit] | None = None
@@ -188,6 +199,19 @@ class Index:
         self._occupied: dict[tuple[Host, frozenset[Protocol]], tuple[list[int], list[tuple[int, int]]]] = {}
 
     # -- units and their claims -------------------------------------------------------------------
+
+    def units_of(self, app_key: str) -> list[Unit]:
+        """The units of one application, in the input's order (none for an unknown key)."""
+        found = self._units_of.get(app_key)
+        if found is None:
+            where = self._app_units.get(app_key, [])
+            found = self._units_of[app_key] = list(map(self.deployment.units.__getitem__, where))
+        return found
+
+    @property
+    def units_by_app(self) -> dict[str, list[Unit]]:
+        """Units by application key, each application in the order its first unit comes."""
+        return {app_key: self.units_of(app_key) for app_key in self._app_units}
 
     @property
     def units(self) -> dict[str, Unit]:
@@ -216,7 +240,7 @@ class Index:
         held = self._held
         for app_key, where in self._app_units.items():
             alike = self.app_claims(app_key).width is not None if len(where) > 1 else False
-            yield self.units_by_app[app_key], list(map(held.__getitem__, where)), alike
+            yield self.units_of(app_key), list(map(held.__getitem__, where)), alike
 
     def keys_of(self, held: AppClaims, positions: Positions) -> list[str]:
         """The keys of the units holding the claims at `positions`: each once, in order."""
@@ -224,6 +248,13 @@ class Index:
         if self.distinct_keys and held.each_unit_once(positions):
             return list(keys)
         return list(dict.fromkeys(keys))
+
+    def hosts_of(self, held: AppClaims, positions: Positions) -> tuple[Host, ...]:
+        """The hosts of the units holding the claims at `positions`: each once, sorted."""
+        hosts = map(_HOST, held.units_at(positions))
+        if held.each_unit_once(positions) and self._hosts_apart.get(held.app_key):
+            return tuple(sorted(hosts))  # no two units of the application share a host
+        return tuple(sorted(dict.fromkeys(hosts)))
 
     def unit(self, key: str) -> Unit:
         """The unit called `key` (its last, if two share it); the units of a conflict are at hand."""
@@ -269,9 +300,9 @@ class Index:
         return found
 
     def _build_app_claims(self, app_key: str) -> AppClaims:
-        units = self.units_by_app.get(app_key, [])
+        units = self.units_of(app_key)
         held: list[Sequence[Claim]] = list(map(self._held.__getitem__, self._app_units.get(app_key, ())))
-        uniform = self._uniform(units, held)
+        uniform = self._uniform(app_key, units, held)
         if uniform is not None:
             return uniform
         claims: list[Claim] = list(chain.from_iterable(held))
@@ -306,14 +337,14 @@ class Index:
             everywhere = range(len(keys))
             wheres = [list(compress(everywhere, map(key.__eq__, keys))) for key in distinct]
         kinds = [ClaimKind(claims[where[0]], rows[where[0]], known[where[0]], where) for where in wheres]
-        app = AppClaims(units, held, None, kinds)
+        app = AppClaims(app_key, units, held, None, kinds)
         app._claims, app._owners = claims, owners
         return app
 
-    def _uniform(self, units: list[Unit], held: list[Sequence[Claim]]) -> AppClaims | None:
+    def _uniform(self, app_key: str, units: list[Unit], held: list[Sequence[Claim]]) -> AppClaims | None:
         """The application's claims if every unit holds the same kinds, in the same order; else None."""
         if not units:
-            return AppClaims(units, held, 0, [])
+            return AppClaims(app_key, units, held, 0, [])
         template = held[0]
         width = len(template)
         if not width or not all(map(width.__eq__, map(len, held))):
@@ -342,7 +373,7 @@ class Index:
             )
             for i, claim in enumerate(template)
         ]
-        return AppClaims(units, held, width, kinds)
+        return AppClaims(app_key, units, held, width, kinds)
 
     # -- hosts and their groups -------------------------------------------------------------------
 
@@ -366,29 +397,39 @@ class Index:
         """Each host where two claims share a port, with the units on it (positions, in unit order)."""
         hosts, held = self._hosts_of_units, self._held
         patterns: list[tuple[list[PortRange], list[int]]] = []
+        apps: list[str | None] = []  # the application of each pattern that is one
         for app_key, where in self._app_units.items():
             app = self.app_claims(app_key) if len(where) > 1 else None
             if app is not None and app.width is not None:
                 patterns.append(([kind.claim.port for kind in app.kinds], where))
+                apps.append(app_key)
             else:
                 patterns.extend((list(map(_PORT, held[i])), [i]) for i in where)
+                apps.extend([None] * len(where))
         if len(patterns) > _MANY_PATTERNS:
             return self._clashing_hosts_one_by_one()
         on = [set(map(hosts.__getitem__, where)) for _, where in patterns]
-        self._host_count = len(set().union(*on))
         decided: dict[tuple[int, ...], bool] = {}
         found: set[Host] = set()
+        shared = [False] * len(patterns)  # shares a host with another pattern
         for p, (ports, where) in enumerate(patterns):
-            if not ports:
-                continue
-            if _decide(decided, ports):  # within each unit
+            apart = len(on[p]) == len(where)
+            if apps[p] is not None:
+                self._hosts_apart[cast(str, apps[p])] = apart
+            if ports and _decide(decided, ports):  # within each unit
                 found.update(on[p])
-            if len(on[p]) < len(where):  # two units of the pattern on one host hold the same ranges
+            if ports and not apart:  # two units of the pattern on one host hold the same ranges
                 found.update(host for host, n in Counter(map(hosts.__getitem__, where)).items() if n > 1)
             for q in range(p + 1, len(patterns)):
+                if on[p].isdisjoint(on[q]):
+                    continue
+                shared[p] = shared[q] = True
                 other = patterns[q][0]
-                if other and not on[p].isdisjoint(on[q]) and _decide(decided, ports + other):
+                if ports and other and _decide(decided, ports + other):
                     found.update(on[p] & on[q])
+        # Hosts counted without putting every host in one set: patterns alone on theirs add theirs.
+        alone = sum(len(there) for there, meets in zip(on, shared, strict=True) if not meets)
+        self._host_count = alone + len(set().union(*compress(on, shared)))
         if not found:
             return {}
         clashing: dict[Host, list[int]] = {}

@@ -73,7 +73,7 @@ def _by(kinds: list[ClaimKind], key: Callable[[ClaimKind], tuple[object, ...]]) 
 
 def _location(held: AppClaims, positions: Positions, app: Application) -> Location | None:
     """The first of these claims' locations, else the application's."""
-    found = next(filter(None, map(_LOCATION, held.claims_at(positions))), None)
+    found = next(filter(None, map(_LOCATION, held.iter_claims_at(positions))), None)
     return found or app.location
 
 
@@ -101,7 +101,7 @@ def _leaks(
                 app, port, row=row, names=names, exposure=exposure, syntax=deployment.exposure_syntax
             )
             + ".",
-            hosts=tuple(sorted(dict.fromkeys(map(_HOST, units)))),
+            hosts=index.hosts_of(held, positions),
             units=tuple(names),
             ports=(port,),
             fix=sentence(
@@ -252,7 +252,6 @@ def _rules_unknown(
     groups = _by(internal, lambda kind: (kind.claim.port, kind.row))
     for (port, row), kinds in sorted(groups.items(), key=lambda item: item[0][0]):
         positions = merged(kinds)
-        units = held.units_at(positions)
         names = sorted_units(index.keys_of(held, positions))
         verb = "opens" if len(names) == 1 else "open"
         where = f" {model.name}" if model.name else " MODEL"
@@ -266,7 +265,7 @@ def _rules_unknown(
                 f"`--endpoints` or `--to-cidrs` may limit it. The catalog says {row.service}'s "
                 f"{row.description} ({port}) is not exposed externally."
             ),
-            hosts=tuple(sorted(dict.fromkeys(map(_HOST, units)))),
+            hosts=index.hosts_of(held, positions),
             units=tuple(names),
             ports=(port,),
             fix=(

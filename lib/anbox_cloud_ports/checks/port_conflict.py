@@ -236,7 +236,8 @@ class _Pairs:
         moved: list[Claim] = []
         for claim in key.claims:
             row = claim.row
-            assert row is not None  # noqa: S101 - same_key_rows yields only claims with rows
+            if row is None:
+                continue  # the unit's own port beside its services' (no catalog row): not a service
             name = f"{row.service}'s {row.description}"
             if claim.option is not None:
                 name += f" (option {claim.option})"
