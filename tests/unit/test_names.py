@@ -151,3 +151,13 @@ def test_sorted_units_is_sorting_on_unit_sort_key(names: list[str], one_app: boo
         names = [f"lxd/{len(name) * 7919 % 1000}" for name in names] * 2
     assert sorted_units(names) == sorted(names, key=unit_sort_key)
     assert sorted_units(sorted(names, key=unit_sort_key)) == sorted(names, key=unit_sort_key)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [["lxd/1\nlxd/2"], ["lxd/007", "lxd/7"], ["lxd/ 1"], ["lxd/+1"], ["lxd/١٢"], ["lxd/"], ["lxd/1/2"]],
+)
+def test_sorted_units_on_many_names_with_odd_ones_among_them(odd: list[str]) -> None:
+    names = [f"lxd/{n}" for n in range(100, 30, -1)] + odd
+    assert sorted_units(names) == sorted(names, key=unit_sort_key)
+    assert sorted_units(list(reversed(names))) == sorted(reversed(names), key=unit_sort_key)
