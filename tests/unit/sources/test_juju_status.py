@@ -275,7 +275,7 @@ def _status_documents(draw: st.DrawFn) -> tuple[str, bool]:
 
     apps: dict[str, object] = {}
     for app, charm in (("app", "ams-lxd"), ("other", "haproxy"), ("sub", "node-exporter")):
-        names = st.builds(lambda n: f"{app}/{n}", st.integers(0, 12))
+        names = st.builds(f"{app}/{{}}".format, st.integers(0, 12))
         odd = st.sampled_from(_UNIT_NAMES)
         units = {
             draw(names if draw(st.integers(0, 15)) else odd): unit(False)
