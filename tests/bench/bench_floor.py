@@ -55,7 +55,8 @@ CLAIMS = 1_000_000
 RELATED = 1_000
 GROWTH_LIMIT = 12.0
 
-_CLI = "import sys; from anbox_cloud_ports.cli import main; sys.exit(main())"
+# What the `anbox-ports` console script runs (pyproject.toml [project.scripts]).
+_CLI = "import sys; from anbox_cloud_ports.cli import run; sys.exit(run())"
 
 
 def _child_env(cache: Path) -> dict[str, str]:
