@@ -9,7 +9,6 @@ outside reaches a hook tool except as a re-rendered PortRange.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Literal, cast
@@ -257,6 +256,8 @@ def _go_quote(text: str) -> str:
 
 def _quote(text: object) -> str:
     """Quote input for an error message: bounded, and escaped (JSON-style) so it stays one line."""
+    import json  # only an error message needs it
+
     shown = text if isinstance(text, str) else repr(text)
     if len(shown) > 40:
         shown = shown[:37] + "..."

@@ -645,3 +645,21 @@ def test_the_parser_spells_the_firewall_formats_as_the_firewall_module() -> None
     from anbox_cloud_ports.firewall import FORMATS
 
     assert FIREWALL_FORMATS == FORMATS
+
+
+@pytest.mark.parametrize("columns", ["100", "0", None])
+def test_help_is_laid_out_as_argparse_lays_it_out(
+    monkeypatch: pytest.MonkeyPatch, columns: str | None
+) -> None:
+    """The parser's formatter asks the terminal's width without shutil, and gets what shutil says."""
+    import argparse
+
+    from anbox_cloud_ports import cli
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    ours = [cli._parser().format_help(), run("check", "--help")[1]]
+    monkeypatch.setattr(cli, "_Formatter", argparse.HelpFormatter)
+    assert ours == [cli._parser().format_help(), run("check", "--help")[1]]
