@@ -36,10 +36,14 @@ def check(index: Index) -> Iterator[Finding]:
     for units, helds, alike in index.held_by_apps():
         missing: list[tuple[CatalogRow, PortRange]] | None = None
         for unit, claims in zip(units, helds, strict=True):
-            if unit.subordinate or not index.catalog.knows(unit.charm, index.profile):
+            charm_unchecked = not index.catalog.knows(unit.charm, index.profile)
+            # A charm that listens without open-port (charmed-etcd): `juju status` never shows its ports.
+            if charm_unchecked or not index.catalog.opens_ports(unit.charm, index.profile):
+                if alike:
+                    break  # one charm for every unit of the application
                 continue
-            if not index.catalog.opens_ports(unit.charm, index.profile):
-                continue  # it listens without open-port (charmed-etcd): `juju status` never shows its ports
+            if unit.subordinate:
+                continue
             if missing is None or not alike:
                 missing = _missing(index, unit.charm, claims)
                 if not missing and alike:

@@ -21,6 +21,8 @@ def check(index: Index) -> Iterator[Finding]:
         strays: list[PortRange] | None = None
         for unit, claims in zip(units, helds, strict=True):
             if not index.catalog.knows(unit.charm, index.profile):
+                if alike:
+                    break  # one charm for every unit of the application
                 continue
             if strays is None or not alike:
                 strays = sorted(

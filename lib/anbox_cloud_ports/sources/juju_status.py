@@ -82,7 +82,7 @@ class _StatusReader:
         self._on_line_1 = Location(self.input, 1)
         self._on_no_line = Location(self.input, None)
         self._hosts: dict[str, Host] = {}
-        self._ports: dict[tuple[str, str], tuple[PortRange, CatalogRow | None]] = {}
+        self._known_ports: dict[str, dict[str, tuple[PortRange, CatalogRow | None]]] = {}
 
     def error(self, where: str, problem: str, container: object, key: object = None) -> InputError:
         return InputError(self.input, problem, where=where, line=line_of(container, key))
@@ -314,29 +314,8 @@ class _StatusReader:
                         name, charm, text, location if item_line is None else Location(self.input, item_line)
                     )
             else:
-                known, claims = self._ports, self.claims
                 for text in cast(list[object], ports):
-                    port_row = known.get((charm, text)) if type(text) is str else None
-                    if port_row is None:
-                        self._port(name, charm, text, location)
-                    else:
-                        claims.append(
-                            _new(
-                                Claim,
-                                (
-                                    name,
-                                    port_row[0],
-                                    "",
-                                    "observed",
-                                    None,
-                                    port_row[1],
-                                    location,
-                                    None,
-                                    None,
-                                    None,
-                                ),
-                            )
-                        )
+                    self._port(name, charm, text, location)
         subs = entry.get("subordinates")
         if subs is not None:
             if isinstance(subs, dict):
@@ -369,11 +348,18 @@ class _StatusReader:
         return True
 
     def _plain_units_of(self, units: Mapping[Any, object], app: str, charms: Mapping[str, str]) -> bool:
-        hosts, add_unit, one_line = self._hosts, self.units.append, self._one_line
+        hosts, add_unit, add_claim, one_line = (
+            self._hosts,
+            self.units.append,
+            self.claims.append,
+            self._one_line,
+        )
         charm = charms.get(app, app)
+        known = self._ports_of(charm)
+        cut = len(app)
         for name, value in units.items():
-            if type(value) is not dict or "/" not in name or name.partition("/")[0] != app:
-                return False
+            if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
+                return False  # not a mapping, or not named after its application: `_unit` says why
             machine = value.get("machine")
             if type(machine) is not str or not machine:
                 return False
@@ -386,57 +372,101 @@ class _StatusReader:
                 location = self.location(units, name)
             add_unit(_new(Unit, (name, app, charm, host, False, location, "", False)))
             ports = value.get("open-ports")
-            if ports is not None and not self._plain_ports(name, charm, ports, location):
-                return False
+            if ports is not None:
+                if type(ports) is not list:
+                    return False
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
             subs = value.get("subordinates")
-            if subs is None:
-                continue
-            if type(subs) is not dict:
+            if subs is not None and not self._plain_subordinates(subs, host, charms):
                 return False
-            for sub_name, sub in subs.items():
-                if type(sub) is not dict or "/" not in sub_name:
-                    return False
-                sub_app = sub_name.partition("/")[0]
-                if sub_app not in charms or sub.get("subordinates") is not None:
-                    return False
-                if one_line:
-                    location = self._on_line_1 if _UNIT_NAME.fullmatch(sub_name) else self._on_no_line
-                else:
-                    location = self.location(subs, sub_name)
-                sub_charm = charms[sub_app]
-                add_unit(_new(Unit, (sub_name, sub_app, sub_charm, host, True, location, "", False)))
-                ports = sub.get("open-ports")
-                if ports is not None and not self._plain_ports(sub_name, sub_charm, ports, location):
-                    return False
         return True
 
-    def _plain_ports(self, unit: str, charm: str, ports: object, location: Location) -> bool:
-        """A unit's open-ports as `_port` reads them, when each is a text Juju would print."""
-        if type(ports) is not list:
+    def _plain_subordinates(self, subs: object, host: Host, charms: Mapping[str, str]) -> bool:
+        if type(subs) is not dict:
             return False
-        known, add_claim = self._ports, self.claims.append
-        for text in ports:
-            port_row = known.get((charm, text)) if type(text) is str else None
-            if port_row is None:
-                if type(text) is not str:
+        add_unit, add_claim, one_line = self.units.append, self.claims.append, self._one_line
+        for name, value in subs.items():
+            cut = name.find("/")
+            if type(value) is not dict or cut < 0:
+                return False
+            app = name[:cut]
+            if app not in charms or value.get("subordinates") is not None:
+                return False
+            if one_line:
+                location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
+            else:
+                location = self.location(subs, name)
+            charm = charms[app]
+            add_unit(_new(Unit, (name, app, charm, host, True, location, "", False)))
+            ports = value.get("open-ports")
+            if ports is not None:
+                if type(ports) is not list:
                     return False
-                try:
-                    port = PortRange.parse(text)
-                except PortRangeError:
-                    return False
-                port_row = known[(charm, text)] = (port, self.catalog.row_for(charm, port, self.profile))
-            add_claim(
-                _new(
-                    Claim, (unit, port_row[0], "", "observed", None, port_row[1], location, None, None, None)
-                )
-            )
+                known = self._ports_of(charm)
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
         return True
+
+    def _ports_of(self, charm: str) -> dict[str, tuple[PortRange, CatalogRow | None]]:
+        """The port texts of one charm read so far, each with its range and catalog row."""
+        found = self._known_ports.get(charm)
+        if found is None:
+            found = self._known_ports[charm] = {}
+        return found
+
+    def _learn_port(self, charm: str, text: object) -> tuple[PortRange, CatalogRow | None] | None:
+        """A port text read for the first time: its range and row, or None if Juju would not print it."""
+        if type(text) is not str:
+            return None
+        try:
+            port = PortRange.parse(text)
+        except PortRangeError:
+            return None
+        found = self._ports_of(charm)[text] = (port, self.catalog.row_for(charm, port, self.profile))
+        return found
 
     def _port(self, unit: str, charm: str, text: object, location: Location) -> None:
-        # The same few ranges recur on every unit of a charm: parsed and matched to a row once.
-        key = (charm, text) if type(text) is str else None
-        known = self._ports.get(key) if key is not None else None
-        if known is None:
+        port_row = self._ports_of(charm).get(text) if type(text) is str else None
+        if port_row is None:
             try:
                 port = PortRange.parse(text)
             except PortRangeError as err:
@@ -449,11 +479,12 @@ class _StatusReader:
                     )
                 )
                 return
-            known = (port, self.catalog.row_for(charm, port, self.profile))
-            if key is not None:
-                self._ports[key] = known
-        port, row = known
-        self.claims.append(_new(Claim, (unit, port, "", "observed", None, row, location, None, None, None)))
+            port_row = (port, self.catalog.row_for(charm, port, self.profile))
+            if type(text) is str:
+                self._ports_of(charm)[text] = port_row
+        self.claims.append(
+            _new(Claim, (unit, port_row[0], "", "observed", None, port_row[1], location, None, None, None))
+        )
 
 
 # Builds a model tuple from all its fields at C speed (what `_make` does), for the per-unit hot path.

@@ -196,7 +196,7 @@ def load(text: str | bytes, name: str) -> Parsed:
     if len(decoded) > MAX_BYTES:
         raise InputError(name, f"input is larger than {MAX_BYTES // (1024 * 1024)} MiB: refusing to read it")
     with gc_paused():
-        if decoded.lstrip()[:1] == "{":
+        if _OBJECT_FIRST.match(decoded):
             documents = _load_json(decoded, name)
             if documents is not None:
                 return Parsed(name, documents, decoded, is_json=True)
@@ -225,6 +225,10 @@ def _decode(text: str | bytes, name: str) -> str:
         raise InputError(
             name, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
         ) from None
+
+
+# What `str.lstrip()` strips, then `{`: a JSON object, found without copying megabytes of text.
+_OBJECT_FIRST = re.compile(r"\s*\{")
 
 
 class _DuplicateKeyError(ValueError):
