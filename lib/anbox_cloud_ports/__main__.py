@@ -1,7 +1,5 @@
 """`python -m anbox_cloud_ports` is `anbox-ports`."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

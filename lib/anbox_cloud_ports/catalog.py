@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import InputError, OptionError, PortRangeError
 from .ports import PortRange, Protocol, parse_port_option, parse_ports_cell, parse_range_option
@@ -21,6 +20,21 @@ Profile = Literal["charmed", "appliance"]
 PROFILES: tuple[Profile, ...] = ("charmed", "appliance")
 Required = Literal["yes", "no", "conditional"]
 OptionKind = Literal["port", "range"]
+
+_ROW_FIELDS = (
+    "profile",
+    "service",
+    "charms",
+    "ports",
+    "protocol",
+    "exposed",
+    "required",
+    "description",
+    "condition",
+    "options",
+    "exposure_note",
+    "subordinate",
+)
 
 # The seed's headings, in the seed's order.
 PROFILE_HEADINGS: Mapping[Profile, str] = MappingProxyType(
@@ -34,8 +48,7 @@ RANGE_ORDER_RULE = "must be a port range <from>-<to> with <from> not above <to>"
 _LOOKS_LIKE_RANGE = re.compile(r"\s*\d+\s*-\s*\d+\s*(?:/\s*[A-Za-z]*)?\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigOption:
+class ConfigOption(NamedTuple):
     """A charm config option that holds a port or a range: the one truth for reading, checking, suggesting.
 
     The CLI reads a bundle's options with it, the charm library validates `juju config` with it (its
@@ -85,9 +98,31 @@ class ConfigOption:
             return False
 
 
-@dataclass(frozen=True, slots=True)
 class CatalogRow:
-    """One row of a seed table. `ports` and `protocol` keep the table's own cell text."""
+    """One row of a seed table. `ports` and `protocol` keep the table's own cell text.
+
+    Immutable and compared by every field but `claims` (which the cells determine), as a frozen
+    dataclass would be; written out so that defining the catalog costs nothing at start-up, and so
+    that its hash, taken whenever a rule groups claims by row, is computed once.
+    """
+
+    __slots__ = (
+        "_hash",
+        "_key",
+        "charms",
+        "claims",
+        "condition",
+        "description",
+        "exposed",
+        "exposure_note",
+        "options",
+        "ports",
+        "profile",
+        "protocol",
+        "required",
+        "service",
+        "subordinate",
+    )
 
     profile: Profile
     service: str
@@ -97,16 +132,85 @@ class CatalogRow:
     exposed: bool
     required: Required
     description: str
-    condition: str = ""
-    options: tuple[ConfigOption, ...] = ()
+    condition: str
+    options: tuple[ConfigOption, ...]
     # Said beside a finding that a wildcard expose rule leaks this row: what people get wrong about it.
-    exposure_note: str = ""
+    exposure_note: str
     # The charms' metadata says `subordinate: true` (an operator's row for nrpe, telegraf...).
-    subordinate: bool = False
-    claims: tuple[PortRange, ...] = field(init=False, repr=False, compare=False)
+    subordinate: bool
+    claims: tuple[PortRange, ...]
+    _key: tuple[object, ...]
+    _hash: int
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "claims", parse_ports_cell(self.ports, self.protocol))
+    def __init__(  # noqa: PLR0917 - the seed table's columns, in the table's order
+        self,
+        profile: Profile,
+        service: str,
+        charms: tuple[str, ...],
+        ports: str,
+        protocol: str,
+        exposed: bool,
+        required: Required,
+        description: str,
+        condition: str = "",
+        options: tuple[ConfigOption, ...] = (),
+        exposure_note: str = "",
+        subordinate: bool = False,
+    ) -> None:
+        key = (
+            profile,
+            service,
+            charms,
+            ports,
+            protocol,
+            exposed,
+            required,
+            description,
+            condition,
+            options,
+            exposure_note,
+            subordinate,
+        )
+        for name, value in zip(_ROW_FIELDS, key, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "claims", parse_ports_cell(ports, protocol))
+        object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash(key))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a CatalogRow is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a CatalogRow is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is CatalogRow:
+            return self is other or self._key == other._key  # pyright: ignore[reportAttributeAccessIssue]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is CatalogRow:
+            return self is not other and self._key != other._key  # pyright: ignore[reportAttributeAccessIssue]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(_ROW_FIELDS, self._key, strict=True))
+        return f"CatalogRow({fields})"
+
+    def __reduce__(self) -> tuple[type[CatalogRow], tuple[object, ...]]:
+        return (CatalogRow, self._key)
+
+    def replace(self, **changes: object) -> CatalogRow:
+        """This row with some fields changed (what `dataclasses.replace` does for a dataclass)."""
+        values: dict[str, object] = dict(zip(_ROW_FIELDS, self._key, strict=True))
+        unknown = changes.keys() - values.keys()
+        if unknown:
+            raise TypeError(f"CatalogRow has no field {', '.join(sorted(unknown))}")
+        values.update(changes)
+        return CatalogRow(**values)  # pyright: ignore[reportArgumentType]
 
     @property
     def required_cell(self) -> str:
@@ -149,8 +253,7 @@ class CatalogRow:
         return claims
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceList:
+class ServiceList(NamedTuple):
     """An option listing every service a charm opens a port for: haproxy's `services`.
 
     The value is a YAML list of mappings; each entry's `port_key` is a port the charm opens for all
@@ -169,8 +272,7 @@ class ServiceList:
     protocol: Protocol = "tcp"
 
 
-@dataclass(frozen=True, slots=True)
-class CharmFacts:
+class CharmFacts(NamedTuple):
     """What the catalog knows of a charm besides its seed rows, read from the charm's own source.
 
     `opens` is false for a charm that never calls open-port (charmed-etcd): it still listens, so its
@@ -465,7 +567,7 @@ class Catalog:
                 f"{row.claims[0].start}-{row.claims[0].end}: a range needs a range option"
             )
         others = tuple(o for o in row.options if o.charm != option.charm)
-        bound = replace(row, options=(*others, option))
+        bound = row.replace(options=(*others, option))
         return Catalog((bound if r is row else r for r in self.rows), self._unbound)
 
     def options_for(self, charm: str, profile: Profile = "charmed") -> tuple[ConfigOption, ...]:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from .catalog import PROFILES, Catalog, Profile
 from .errors import AnboxPortsError, InputError
 from .findings import JUJU_VERSIONS
-from .firewall import FORMATS as FIREWALL_FORMATS
+from .gcpause import gc_paused
 from .render import FORMATS, RenderOptions, render
 from .text import for_terminal
 
@@ -35,6 +34,10 @@ EXIT_UNUSABLE = 2
 # docs/juju-facts.md#open-port-conflicts: the hook tool decides first, with the same code in both.
 JUJU_DEPRECATED = "--juju is deprecated and changes nothing: Juju 3.x and 4.x refuse the same open-port calls"
 
+FIREWALL_FORMATS = ("ufw", "nftables", "iptables", "aws", "gcp", "azure")
+"""`firewall.FORMATS`, spelt out so that building the parser does not import the firewall module
+(tests/unit/test_cli.py checks that the two agree)."""
+
 # Inputs are configuration documents; anything this big is a mistake or an attack, not a model.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 
@@ -42,11 +45,45 @@ LIVE_TIMEOUT = 120.0
 """Seconds each juju command of `check --model` may take: a large model's status, or exec on its units."""
 
 
+def _columns() -> int:
+    """`shutil.get_terminal_size().columns`, without importing shutil (and with it bz2, lzma, zlib)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # pyright: ignore[reportOptionalMemberAccess]
+        except (AttributeError, ValueError, OSError):  # no stdout, closed, detached, or not a terminal
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as argparse makes it.
+
+    argparse builds a formatter for every argument it adds, and asks shutil for the terminal's width
+    each time: importing shutil costs a tenth of `anbox-ports check`'s start.
+    """
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ):
+        # argparse's own default: the terminal's columns, less 2.
+        super().__init__(
+            prog, indent_increment, max_help_position, _columns() - 2 if width is None else width
+        )
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit 2, like every other unusable input.
 
     argparse quotes some arguments with repr() but joins unrecognised ones raw, so the line is escaped.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_UNUSABLE, for_terminal(f"{self.prog}: {message} (see {self.prog} --help)") + "\n")
@@ -404,11 +441,10 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         elif any(path != "-" and os.path.isdir(path) for path in args.input):
             raise InputError("INPUT", "a Terraform directory is checked on its own, not beside other inputs")
         else:
-            inputs = [read_input(path) for path in args.input]
-            overlays = [read_input(path) for path in args.overlay]
+            # The inputs' bytes are not kept past reading them: a 20,000-unit status is megabytes.
             deployment = sources.load_inputs(
-                inputs,
-                overlays=overlays,
+                [read_input(path) for path in args.input],
+                overlays=[read_input(path) for path in args.overlay],
                 catalog=catalog,
                 profile=profile,
                 spaces=args.space,
@@ -481,6 +517,8 @@ def _catalog_command(args: argparse.Namespace, out: TextIO) -> int:
     catalog = Catalog.builtin()
     profiles: tuple[Profile, ...] = PROFILES if args.profile == "all" else (args.profile,)
     if args.format == "json":
+        import json
+
         out.write(json.dumps(catalog_rows_json(catalog, profiles), indent=2) + "\n")
     elif args.format == "table":
         out.write(catalog_table(catalog, profiles))
@@ -530,7 +568,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         "fix": lambda args, out: _fix(args, out, stderr),
     }
     try:
-        status = command[args.command](args, stdout)
+        # One command in a process of its own: nothing it builds is cyclic garbage worth collecting,
+        # so the collector waits until it is done rather than walk the input's objects again and again.
+        with gc_paused():
+            status = command[args.command](args, stdout)
         if getattr(args, "juju", None) is not None:
             # After the report, and only when there is one: exit 2 stays one line on stderr.
             stderr.write(f"anbox-ports {args.command}: {JUJU_DEPRECATED}\n")
@@ -551,5 +592,20 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_UNUSABLE
 
 
+def run() -> NoReturn:
+    """The `anbox-ports` command: `main()`, then out of the process at once.
+
+    Freeing every object and module of a finished command one by one costs the interpreter more than
+    checking a small bundle, and nothing is left to do once the output is flushed (the command
+    registers no exit handlers); mypy's `hard_exit` does the same. Tests and other callers use
+    `main()`, which returns.
+    """
+    status = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # the reader went away, or it is closed
+            stream.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -7,11 +7,12 @@ rules themselves (id, severity, description, remediation) are declared in `check
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from itertools import chain, groupby
+from operator import attrgetter
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from .model import Deployment, Host, Location, Problem, Severity
+from .model import HOST_PREFIX, Deployment, Host, Location, Problem, Severity
 from .ports import PortRange
 
 __all__ = [
@@ -36,8 +37,7 @@ JujuVersion = Literal["3", "4"]
 JUJU_VERSIONS: tuple[JujuVersion, ...] = ("3", "4")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     rule: str
     severity: Severity
     message: str
@@ -49,13 +49,18 @@ class Finding:
     views: tuple[View, ...] = ()
 
     def sort_key(self) -> tuple[int, str, tuple[str, ...], tuple[str, ...], str]:
-        return (
-            SEVERITY_ORDER[self.severity],
-            self.rule,
-            tuple(str(h) for h in self.hosts),
-            self.units,
-            self.message,
-        )
+        return (SEVERITY_ORDER[self.severity], self.rule, shown_hosts(self.hosts), self.units, self.message)
+
+
+_MACHINE = attrgetter("machine")
+_MODEL = attrgetter("model")
+
+
+def shown_hosts(hosts: tuple[Host, ...]) -> tuple[str, ...]:
+    """`str()` of each host, at C speed when no host names a model (a finding may list 250,000)."""
+    if any(map(_MODEL, hosts)):
+        return tuple(map(str, hosts))
+    return tuple(map(HOST_PREFIX.__add__, map(_MACHINE, hosts)))
 
 
 def from_problem(problem: Problem) -> Finding:
@@ -73,13 +78,41 @@ def from_problem(problem: Problem) -> Finding:
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """Deterministic order (errors first, then by rule, host, units), duplicates dropped."""
-    unique = {(f.rule, f.message, f.units, f.ports, f.hosts): f for f in findings}
-    return sorted(unique.values(), key=Finding.sort_key)
+    """Deterministic order (errors first, then by rule, host, units), duplicates dropped.
+
+    A duplicate has the same rule, message, units, ports and hosts (the last one found is kept, where
+    the first stood). A finding may list a quarter of a million units and hosts: the whole tuples are
+    compared only between findings of one rule and message, and the hosts spelt out for sorting only
+    between findings of one severity and rule, which a stable sort within each such run makes the
+    same order as sorting on the whole key.
+    """
+    by_message: dict[tuple[str, str], list[Finding]] = {}
+    for finding in findings:
+        same = by_message.setdefault((finding.rule, finding.message), [])
+        for i, seen in enumerate(same):
+            if (seen.units, seen.ports, seen.hosts) == (finding.units, finding.ports, finding.hosts):
+                same[i] = finding
+                break
+        else:
+            same.append(finding)
+    unique = sorted(chain.from_iterable(by_message.values()), key=_RUN)
+    out: list[Finding] = []
+    for _, run in groupby(unique, key=_RUN):
+        found = list(run)
+        if len(found) > 1:
+            found.sort(key=Finding.sort_key)
+        out.extend(found)
+    return out
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+def _run(finding: Finding) -> tuple[int, str]:
+    return (SEVERITY_ORDER[finding.severity], finding.rule)
+
+
+_RUN = _run
+
+
+class Summary(NamedTuple):
     errors: int
     warnings: int
     infos: int
@@ -95,8 +128,7 @@ class Summary:
         return cls(counts["error"], counts["warning"], counts["info"], hosts, units, unchecked)
 
 
-@dataclass(frozen=True, slots=True)
-class Report:
+class Report(NamedTuple):
     """What one check run says about one input; renderers and exit codes read only this."""
 
     input: str

@@ -9,17 +9,24 @@ them again and again, costing about as much as the work itself and growing faste
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator
-from contextlib import contextmanager
+from types import TracebackType
 
 
-@contextmanager
-def gc_paused() -> Generator[None]:
-    """Hold off the collector; nested pauses leave it as the outermost one found it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
+class gc_paused:  # noqa: N801 - used as a function: `with gc_paused():`
+    """Hold off the collector; nested pauses leave it as the outermost one found it.
+
+    Whatever the paused work allocated and still holds when the pause ends is walked by the first
+    collection after it: a caller frees its temporaries (a parsed document) inside the pause.
+    """
+
+    __slots__ = ("_enabled",)
+
+    def __enter__(self) -> None:
+        self._enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._enabled:
             gc.enable()

@@ -11,10 +11,12 @@ MachineSnippet and ContainerTypeSnippet, `relation.go` RelationSnippet, `space.g
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Iterable
+from itertools import islice, repeat
+from operator import attrgetter, gt, itemgetter, le
+from typing import TYPE_CHECKING, cast
 
 from .errors import InputError
 from .text import quote
@@ -107,6 +109,8 @@ def is_cidr(text: object) -> bool:
     """Go's net.ParseCIDR, as Juju checks expose CIDRs: an address and a prefix length, host bits allowed."""
     if not isinstance(text, str) or len(text) > 64 or "/" not in text:
         return False
+    import ipaddress  # only a CIDR in an expose rule needs it: not imported at start-up
+
     try:
         ipaddress.ip_network(text, strict=False)
     except ValueError:
@@ -153,6 +157,8 @@ def validate_names(deployment: Deployment) -> None:
                 need("space", space, is_space, app.location)
             for cidr in target.cidrs:
                 need("CIDR", cidr, is_cidr, app.location)
+    if _all_named(deployment, host_ok):
+        return
     for unit in deployment.units:
         need("unit", unit.name, is_unit, unit.location)
         need("application", unit.application, is_application, unit.location)
@@ -163,6 +169,44 @@ def validate_names(deployment: Deployment) -> None:
     for claim in deployment.claims:
         if claim.endpoint:
             need("endpoint", claim.endpoint, is_endpoint, claim.location)
+
+
+def _all_named(deployment: Deployment, host_ok: Callable[[object], bool]) -> bool:
+    """Whether every unit's names and every claim's endpoint are Juju's, checked a name at a time.
+
+    A 20,000-unit status names a few applications and endpoints, one machine per unit or two, and
+    its units once each: each distinct name is matched once, at C speed. When one is not Juju's,
+    `validate_names` walks the deployment in order to name the first.
+    """
+    units = deployment.units
+    labels = {*map(_UNIT_MODEL, units), *map(_HOST_MODEL, units)} - {""}
+    machines = set(map(_MACHINE, units))
+    endpoints = set(map(_ENDPOINT, deployment.claims)) - {""}
+    return (
+        _all_match(list(map(_NAME, units)), UNIT)  # names differ: no set to build
+        and _all_match(set(map(_APP, units)), APPLICATION)
+        and (_all_match(machines, _HOST) if host_ok is is_host else all(map(host_ok, machines)))
+        and all(map(is_model_label, labels))
+        and _all_match(endpoints, ENDPOINT)
+    )
+
+
+def _all_match(texts: Collection[object], pattern: re.Pattern[str]) -> bool:
+    """`_valid(pattern, text)` for every text, at C speed."""
+    return (
+        all(map(isinstance, texts, repeat(str)))
+        and max(map(len, cast("Collection[str]", texts)), default=0) <= MAX_NAME
+        and all(map(pattern.fullmatch, cast("Collection[str]", texts)))
+    )
+
+
+_HOST = re.compile(rf"(?:{MACHINE.pattern})|(?:{UNIT.pattern})")  # is_host: a machine, or a unit (a pod)
+_NAME = attrgetter("name")
+_APP = attrgetter("application")
+_UNIT_MODEL = attrgetter("model")
+_HOST_MODEL = attrgetter("host.model")
+_MACHINE = attrgetter("host.machine")
+_ENDPOINT = attrgetter("endpoint")
 
 
 # What each grammar allows, in words (docs/juju-facts.md#names has the expressions and their source).
@@ -189,6 +233,64 @@ def unit_sort_key(name: str) -> tuple[str, int, str]:
     """Order `app/10` after `app/9`, as Juju lists units."""
     app, _, number = name.rpartition("/")
     return (app, int(number), "") if number.isdigit() else (name, -1, "")
+
+
+def sorted_units(names: Iterable[str]) -> list[str]:
+    """`sorted(names, key=unit_sort_key)`, at C speed for one application's units, however many.
+
+    A finding about an exposed LXD application of a large model lists a quarter of a million units:
+    when every name is `<app>/<number>` for one app, ordering by the number alone is the same order
+    (ties keep their order, as `sorted` does). Numbers as Juju writes them (no leading zero) order
+    as (length, text): names of one length are sorted as text, a sort that only checks them when
+    they come in order already, as units usually do.
+    """
+    items = list(names)
+    if len(items) < _FAST_SORT_FROM:
+        return sorted(items, key=unit_sort_key)
+    app, slash, _ = items[0].rpartition("/")
+    prefix = app + slash
+    if slash and _juju_numbered(items, prefix):
+        lengths = list(map(len, items))
+        if any(map(gt, lengths, islice(lengths, 1, None))):
+            return sorted(sorted(items), key=len)
+        ordered: list[str] = []
+        start = 0
+        while start < len(items):  # one run of names per length, as few as numbers have digits
+            end = bisect_right(lengths, lengths[start], start)
+            ordered.extend(sorted(items[start:end]))
+            start = end
+        return ordered
+    if slash and all(map(str.startswith, items, repeat(prefix))):
+        numbers = list(map(itemgetter(slice(len(prefix), None)), items))
+        if all(map(str.isdigit, numbers)):
+            order = list(map(int, numbers))
+            if all(map(le, order, islice(order, 1, None))):
+                return items
+            return list(map(items.__getitem__, sorted(range(len(items)), key=order.__getitem__)))
+    return sorted(items, key=unit_sort_key)
+
+
+def _juju_numbered(items: list[str], prefix: str) -> bool:
+    """Whether every item is `prefix` and a number as Juju writes it: ASCII digits, no leading 0.
+
+    Checked on the items joined one a line, each test one C-level pass over that text. Two units
+    "0" running make the leading-0 count miss one and say no: the slower path then orders them.
+    """
+    lines = "\n".join(items)
+    framed = f"\n{lines}\n"
+    head = "\n" + prefix
+    digits = f"\n{lines}".replace(head, "")
+    return (
+        lines.count("\n") == len(items) - 1
+        and framed.count(head) == len(items)
+        and digits.isascii()
+        and digits.isdigit()
+        and head + "\n" not in framed
+        and framed.count(head + "0") == framed.count(head + "0\n")
+    )
+
+
+_FAST_SORT_FROM = 64
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

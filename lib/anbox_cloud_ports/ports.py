@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal, cast
 
 from .errors import PortRangeError
@@ -42,29 +41,87 @@ _MAX_TEXT = 32
 _ATOI = re.compile(r"[+-]?[0-9]+")
 
 
-@dataclass(frozen=True, order=True, slots=True)
+_PARSED: dict[str, PortRange] = {}
+"""`PortRange.parse` results by text: a 20,000-unit `juju status` prints the same ten ranges tens of
+thousands of times. Bounded, so hostile input with many distinct ranges cannot grow it without end."""
+_PARSED_MAX = 4096
+
+
 class PortRange:
     """An inclusive range of ports of one protocol; icmp has no ports (start = end = 0).
 
     Juju writes icmp as -1..-1; here it is 0..0 of protocol icmp, which never meets a tcp or udp
     range, so `0/tcp` (valid in Juju) and icmp stay apart.
+
+    Immutable, and equal, hashed and ordered as the tuple (protocol, start, end), as a frozen ordered
+    dataclass would be. Written out rather than generated: every claim of every input holds one, the
+    engine compares and hashes them by the hundred thousand (here against a tuple built once, at C
+    speed), and the CLI defines it at start-up, where generating a dataclass costs more than the
+    check of a small bundle.
     """
+
+    __slots__ = ("_key", "end", "protocol", "start")
+    __match_args__ = ("protocol", "start", "end")
 
     protocol: Protocol
     start: int
     end: int
+    _key: tuple[str, int, int]
 
-    def __post_init__(self) -> None:
-        problem = _problem(self.protocol, self.start, self.end)
+    def __init__(self, protocol: Protocol, start: int, end: int) -> None:
+        problem = _problem(protocol, start, end)
         if problem:
-            raise PortRangeError(f"invalid port range {_quote(self._raw())}: {problem}")
+            raise PortRangeError(f"invalid port range {_quote(_raw(protocol, start, end))}: {problem}")
+        _set = object.__setattr__
+        _set(self, "protocol", protocol)
+        _set(self, "start", start)
+        _set(self, "end", end)
+        _set(self, "_key", (protocol, start, end))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a PortRange is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a PortRange is immutable")
+
+    def __reduce__(self) -> tuple[type[PortRange], tuple[str, int, int]]:
+        return (PortRange, self._key)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is PortRange:
+            return self._key == other._key  # pyright: ignore[reportAttributeAccessIssue]
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is PortRange:
+            return self._key != other._key  # pyright: ignore[reportAttributeAccessIssue]
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __lt__(self, other: PortRange) -> bool:
+        if other.__class__ is PortRange:
+            return self._key < other._key
+        return NotImplemented
+
+    def __le__(self, other: PortRange) -> bool:
+        if other.__class__ is PortRange:
+            return self._key <= other._key
+        return NotImplemented
+
+    def __gt__(self, other: PortRange) -> bool:
+        if other.__class__ is PortRange:
+            return self._key > other._key
+        return NotImplemented
+
+    def __ge__(self, other: PortRange) -> bool:
+        if other.__class__ is PortRange:
+            return self._key >= other._key
+        return NotImplemented
 
     def _raw(self) -> str:
-        if self.protocol == "icmp":
-            return "icmp"
-        if self.start == self.end:
-            return f"{self.start}/{self.protocol}"
-        return f"{self.start}-{self.end}/{self.protocol}"
+        return _raw(self.protocol, self.start, self.end)
 
     # -- construction -------------------------------------------------------------------------
 
@@ -78,7 +135,22 @@ class PortRange:
         `0/tcp`, `icmp/udp`, `+80` and `80/TCP` are read, `ICMP` and ` 80` are not. Errors end with
         Juju's own words. This is the reading for every door that carries text Juju printed (`juju
         status`, `opened-ports`, relation data); `parse_open_port` is what the hook tool accepts.
+
+        Ranges are values, so a text read before is answered from a cache, as the same object.
         """
+        if type(text) is str:
+            known = _PARSED.get(text)
+            if known is not None:
+                return known
+            port = cls._parse(text)
+            if len(_PARSED) < _PARSED_MAX:
+                _PARSED[text] = port
+            return port
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: object) -> PortRange:
+        """`parse` without the cache."""
         if not isinstance(text, str):
             raise PortRangeError(f"invalid port range {_quote(text)}: expected a string like 80/tcp")
         if len(text) > _MAX_TEXT:
@@ -148,6 +220,14 @@ class PortRange:
 
     def __repr__(self) -> str:
         return f"PortRange({str(self)!r})"
+
+
+def _raw(protocol: str, start: int, end: int) -> str:
+    if protocol == "icmp":
+        return "icmp"
+    if start == end:
+        return f"{start}/{protocol}"
+    return f"{start}-{end}/{protocol}"
 
 
 def _problem(protocol: str, start: int, end: int) -> str | None:

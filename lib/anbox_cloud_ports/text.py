@@ -7,7 +7,6 @@ characters live in one place.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 
@@ -21,6 +20,8 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     ASCII only, because U+2028 and its kin count as line breaks for `str.splitlines`, and because a
     quoted value must never carry a terminal control sequence.
     """
+    import json  # a message that quotes input is rare: `anbox-ports check` of a clean input never does
+
     text = value if isinstance(value, str) else repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."

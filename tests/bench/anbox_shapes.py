@@ -162,7 +162,10 @@ def relation_databags(units: int) -> list[tuple[str, str, dict[str, str]]]:
     model = "0b6f2c1e-8d9a-4b7e-9a51-3f2d6c8e1a40"
     out: list[tuple[str, str, dict[str, str]]] = []
     counters = dict.fromkeys(_CHARMS, 0)
-    for region in range(regions_for(units)):
+    # Subordinates publish nothing on this relation: a region has 24 related units, so as many
+    # regions as it takes to reach `units`.
+    per_region = len(_placements(0))
+    for region in range(-(-units // per_region)):
         base = region * MACHINES_PER_REGION
         for app, offset in _placements(region):
             charm = _CHARMS[app]

@@ -1,9 +1,31 @@
 """Every door against its floor: the cost of just reading its input, measured in the same run.
 
 Prints one table: each figure as a ratio of the door's time (or peak memory) to its floor's, the
-target, and whether it is met; then each door's growth from 1x to 10x input. Whole-process figures run
-`anbox-ports` as a subprocess, as a user does, in paired runs (floor, door, floor, door...) so the
-machine's load hits both alike; the median of each is compared. No assertion: figures only.
+target, and whether it is met; then each door's growth from 1x to 10x input. No assertion: figures
+only.
+
+How each pair is kept honest:
+
+- Whole-process figures run `anbox-ports` as a subprocess, as a user does, in paired runs (floor,
+  door, floor, door...) so the machine's load hits both alike; the median of each is compared. Both
+  run byte-compiled, as an installed package is: the children get a bytecode cache of their own
+  (PYTHONPYCACHEPREFIX), and a PYTHONDONTWRITEBYTECODE in the caller's environment is dropped for
+  them, or the door would compile its own sources on every run while the floor's stdlib is compiled.
+  The floors are the plain commands: `python -c pass`, `json.load`, PyYAML's `CSafeLoader` load.
+- The engine's floor is a plain sort-and-sweep over the same claims (group by host and protocol,
+  sort each group, count overlaps), run under the same collector state as `check()`, which pauses
+  the cyclic collector: with it running, the floor would also pay for walking the million claims
+  the bench holds, and the ratio would flatter the engine.
+- The validator's door is one dispatch through ops (the charm's handlers, collect-status and the
+  framework's commit), read from ops.testing's Manager; building and copying the input State is
+  the test harness's work, not the charm's, and is left out. Its floor is the same dispatch of a
+  charm that only reads what the validator reads: every related unit's databag through ops, as any
+  charm on the relation must, each field parsed with json.loads. (json.loads of the databags with
+  no ops around it leaves out ops' own reading, about half of the floor; that ratio is printed too.)
+- Growth is printed with the floor's own growth beside it: the process doors as a user runs them,
+  and the same work in process, where the interpreter's fixed start-up cost does not hide a door
+  that grows faster than its input. A 20,000-unit model no longer fits the processor's caches as a
+  2,000-unit one does, so every floor grows by more than 10x as well.
 """
 
 from __future__ import annotations
@@ -19,21 +41,31 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 _ROOT = Path(__file__).resolve().parents[2]
 for _path in (_ROOT / "lib", _ROOT / "src", _ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+from anbox_cloud_ports.gcpause import gc_paused  # noqa: E402
 from tests.bench.anbox_shapes import bundle_yaml, relation_databags, status_json  # noqa: E402
 
 PAIRS = int(os.environ.get("ANBOX_PORTS_BENCH_PAIRS", "7"))
 UNITS = 20_000
 CLAIMS = 1_000_000
 RELATED = 1_000
+GROWTH_LIMIT = 12.0
 
-_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(_ROOT / "lib"), os.environ.get("PYTHONPATH", "")])}
-_CLI = "import sys; from anbox_cloud_ports.cli import main; sys.exit(main())"
+# What the `anbox-ports` console script runs (pyproject.toml [project.scripts]).
+_CLI = "import sys; from anbox_cloud_ports.cli import run; sys.exit(run())"
+
+
+def _child_env(cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join([str(_ROOT / "lib"), os.environ.get("PYTHONPATH", "")])
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    return env
 
 
 @dataclass(frozen=True)
@@ -49,33 +81,40 @@ class Figure:
         return self.door / self.floor
 
 
-def _run(argv: Sequence[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one subprocess, its output discarded."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_ENV)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv[:4])}... exited {proc.returncode}")
-    return elapsed, usage.ru_maxrss
+class Runner:
+    """Runs the whole-process figures: byte-compiled children, paired runs, medians."""
 
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.env = _child_env(tmp / "pycache")
 
-def _paired(floor: Sequence[str], door: Sequence[str]) -> tuple[float, float, int, int]:
-    """Median wall times and peak memories of `door` and `floor`, run alternately."""
-    _run(floor)  # warm the page cache and byte-compile
-    _run(door)
-    floors: list[tuple[float, int]] = []
-    doors: list[tuple[float, int]] = []
-    for _ in range(PAIRS):
-        floors.append(_run(floor))
-        doors.append(_run(door))
-    return (
-        statistics.median(t for t, _ in doors),
-        statistics.median(t for t, _ in floors),
-        max(m for _, m in doors),
-        max(m for _, m in floors),
-    )
+    def run(self, argv: Sequence[str]) -> tuple[float, int]:
+        """Wall time and peak RSS (KiB) of one subprocess, its output discarded."""
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"{' '.join(argv[:4])}... exited {proc.returncode}")
+        return elapsed, usage.ru_maxrss
+
+    def paired(self, floor: Sequence[str], door: Sequence[str]) -> tuple[float, float, float, float]:
+        """Median wall times and peak memories of `door` and `floor`, run alternately."""
+        for _ in range(2):  # byte-compile both into the children's cache, and warm the page cache
+            self.run(floor)
+            self.run(door)
+        floors: list[tuple[float, int]] = []
+        doors: list[tuple[float, int]] = []
+        for _ in range(PAIRS):
+            floors.append(self.run(floor))
+            doors.append(self.run(door))
+        return (
+            statistics.median(t for t, _ in doors),
+            statistics.median(t for t, _ in floors),
+            statistics.median(m for _, m in doors),
+            statistics.median(m for _, m in floors),
+        )
 
 
 def _best(fn: Callable[[], object], repeats: int = 3) -> float:
@@ -91,20 +130,20 @@ def _best(fn: Callable[[], object], repeats: int = 3) -> float:
 # -- the figures -------------------------------------------------------------------------------------
 
 
-def status_figures(tmp: Path, units: int) -> tuple[Figure, Figure]:
-    path = tmp / f"status-{units}.json"
+def status_figures(runner: Runner, units: int) -> tuple[Figure, Figure]:
+    path = runner.tmp / f"status-{units}.json"
     path.write_text(status_json(units))
     floor = [sys.executable, "-c", "import json, sys; json.load(open(sys.argv[1], 'rb'))", str(path)]
     door = [sys.executable, "-c", _CLI, "check", str(path), "--format", "json"]
-    door_s, floor_s, door_kb, floor_kb = _paired(floor, door)
+    door_s, floor_s, door_kb, floor_kb = runner.paired(floor, door)
     return (
         Figure(f"check of a {units:,}-unit juju status (process) / json.load", door_s, floor_s, 2.0),
         Figure("peak memory of that check / json.load", door_kb, floor_kb, 1.3, "KiB"),
     )
 
 
-def bundle_figure(tmp: Path, units: int) -> Figure:
-    path = tmp / f"bundle-{units}.yaml"
+def bundle_figure(runner: Runner, units: int) -> Figure:
+    path = runner.tmp / f"bundle-{units}.yaml"
     path.write_text(bundle_yaml(units))
     floor = [
         sys.executable,
@@ -113,35 +152,38 @@ def bundle_figure(tmp: Path, units: int) -> Figure:
         str(path),
     ]
     door = [sys.executable, "-c", _CLI, "check", str(path), "--format", "json"]
-    door_s, floor_s, _, _ = _paired(floor, door)
+    door_s, floor_s, _, _ = runner.paired(floor, door)
     return Figure(f"check of a {units:,}-unit bundle (process) / CSafeLoader load", door_s, floor_s, 2.0)
 
 
-def startup_figure() -> Figure:
-    door_s, floor_s, _, _ = _paired([sys.executable, "-c", "pass"], [sys.executable, "-c", _CLI, "check"])
+def startup_figure(runner: Runner) -> Figure:
+    door_s, floor_s, _, _ = runner.paired(
+        [sys.executable, "-c", "pass"], [sys.executable, "-c", _CLI, "check"]
+    )
     return Figure("anbox-ports check, built-in reference (process) / python -c pass", door_s, floor_s, 4.0)
 
 
 def engine_figure(claims: int) -> Figure:
     from anbox_cloud_ports.checks import check
 
-    deployment = _engine_deployment(claims)
+    deployment = engine_deployment(claims)
     door_s = _best(lambda: check(deployment))
-    floor_s = _best(lambda: _plain_sweep(deployment))
+    floor_s = _best(lambda: plain_sweep(deployment))
     return Figure(
         f"engine check() on {len(deployment.claims):,} claims / plain sort-and-sweep", door_s, floor_s, 1.3
     )
 
 
-def _engine_deployment(claims: int):
+def engine_deployment(claims: int) -> Any:
+    """About `claims` catalog claims of Anbox regions (units placed as in the status and bundle)."""
     from anbox_cloud_ports.catalog import Catalog
     from anbox_cloud_ports.model import Application, Claim, Deployment, ExposeTarget, Host, Unit
     from tests.bench.anbox_shapes import _CHARMS, MACHINES_PER_REGION, _placements
 
     catalog = Catalog.builtin()
     rows = {charm: catalog.for_charm(charm) for charm in _CHARMS.values()}
-    per_region = sum(len(row.claims) for _, charm in _CHARMS.items() for row in rows[charm])
-    regions = max(1, claims // (per_region + 3 * 16))
+    per_region = sum(len(row.claims) for app, _ in _placements(0) for row in rows[_CHARMS[app]])
+    regions = max(1, -(-claims // per_region))
     units: list[Unit] = []
     out: list[Claim] = []
     counters = dict.fromkeys(_CHARMS, 0)
@@ -163,112 +205,263 @@ def _engine_deployment(claims: int):
     return Deployment("bench", apps, tuple(units), tuple(out), endpoints_known=False)
 
 
-def _plain_sweep(deployment) -> int:
+def plain_sweep(deployment: Any) -> int:
     """The floor: group claims by (host, protocol), sort each group, sweep for overlaps; count them."""
-    host_of = {unit.name: unit.host for unit in deployment.units}
-    groups: dict[tuple[object, str], list[tuple[int, int, str]]] = {}
-    for claim in deployment.claims:
-        port = claim.port
-        groups.setdefault((host_of[claim.unit], port.protocol), []).append((port.start, port.end, claim.unit))
-    overlaps = 0
-    for group in groups.values():
-        group.sort()
-        reach = -1
-        for start, end, _ in group:
-            if start <= reach:
-                overlaps += 1
-            reach = max(reach, end)
-    return overlaps
+    with gc_paused():
+        host_of = {unit.name: unit.host for unit in deployment.units}
+        groups: dict[tuple[object, str], list[tuple[int, int, str]]] = {}
+        for claim in deployment.claims:
+            port = claim.port
+            key = (host_of[claim.unit], port.protocol)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = group = []
+            group.append((port.start, port.end, claim.unit))
+        overlaps = 0
+        for group in groups.values():
+            group.sort()
+            reach = -1
+            for start, end, _ in group:
+                if start <= reach:
+                    overlaps += 1
+                if end > reach:  # noqa: PLR1730 - cheaper than max(): the floor is the fastest plain sweep
+                    reach = end
+        return overlaps
 
 
-def validator_figure(related: int) -> Figure:
-    from ops import testing
+_JUJU_KEYS = ("ingress-address", "egress-subnets", "private-address")
 
-    from charm import AnboxCloudPortsCharm
 
-    databags = relation_databags(related)
-    by_app: dict[str, dict[int, dict[str, str]]] = {}
-    for unit, app, databag in databags:
-        by_app.setdefault(app, {})[int(unit.rpartition("/")[2])] = databag
-    relations = [
-        testing.Relation("ports", remote_app_name=app, remote_units_data=data) for app, data in by_app.items()
-    ]
-    ctx = testing.Context(AnboxCloudPortsCharm)
-    state = testing.State(relations=relations, leader=True)
-    door_s = _best(lambda: ctx.run(ctx.on.update_status(), state))
-    floor_s = _best(
-        lambda: [
-            json.loads(v)
-            for _, _, bag in databags
-            for k, v in bag.items()
-            if k not in ("ingress-address", "egress-subnets")
+def _reading_charm() -> type[Any]:
+    """The validator's floor: a charm that only reads what the validator reads.
+
+    Every related unit's databag, through ops as any charm on the relation must, each field parsed
+    with json.loads; nothing else.
+    """
+    import ops
+
+    class Reader(ops.CharmBase):
+        def __init__(self, framework: ops.Framework):
+            super().__init__(framework)
+            framework.observe(self.on.update_status, self._read)
+
+        def _read(self, _event: ops.UpdateStatusEvent) -> None:
+            for relation in self.model.relations["ports"]:
+                for unit in relation.units:
+                    data = dict(relation.data[unit])
+                    for key, value in data.items():
+                        if key not in _JUJU_KEYS:
+                            json.loads(value)
+            self.unit.status = ops.ActiveStatus()
+
+    return Reader
+
+
+class Validator:
+    """The validator charm with `related` provider units on its relation, and their databags."""
+
+    def __init__(self, related: int):
+        from ops import testing
+
+        from charm import AnboxCloudPortsCharm
+
+        self.databags = relation_databags(related)
+        by_app: dict[str, dict[int, dict[str, str]]] = {}
+        for unit, app, databag in self.databags:
+            by_app.setdefault(app, {})[int(unit.rpartition("/")[2])] = databag
+        relations = [
+            testing.Relation("ports", remote_app_name=app, remote_units_data=data)
+            for app, data in by_app.items()
         ]
-    )
-    return Figure(
-        f"validator charm, one dispatch with {related:,} related units / json.loads of their data",
-        door_s,
-        floor_s,
+        self.ctx = testing.Context(AnboxCloudPortsCharm)
+        meta = {"name": "reader", "requires": {"ports": {"interface": "anbox_ports"}}}
+        self.reader = testing.Context(_reading_charm(), meta=meta)
+        self.state = testing.State(relations=relations, leader=True)
+
+    def _dispatch(self, ctx: Any) -> float:
+        """Seconds of one update-status dispatch: ops runs the charm, collects its status, commits."""
+        with ctx(ctx.on.update_status(), self.state) as manager:
+            start = time.perf_counter()
+            out = manager.run()
+            elapsed = time.perf_counter() - start
+        if out.unit_status.name not in ("active", "blocked"):  # pragma: no cover - a broken bench
+            raise RuntimeError(f"validator says {out.unit_status}")
+        return elapsed
+
+    def _best_of(self, ctx: Any, repeats: int = 5) -> float:
+        times: list[float] = []
+        for _ in range(repeats):
+            gc.collect()
+            times.append(self._dispatch(ctx))
+        return min(times)
+
+    def best_dispatch(self) -> float:
+        return self._best_of(self.ctx)
+
+    def floor(self) -> float:
+        """The same dispatch of a charm that only reads and parses the related units' databags."""
+        return self._best_of(self.reader)
+
+    def parse_only(self) -> float:
+        """json.loads of every databag field, with no charm and no ops around it."""
+        return _best(
+            lambda: [
+                json.loads(value)
+                for _, _, bag in self.databags
+                for key, value in bag.items()
+                if key not in _JUJU_KEYS
+            ],
+            repeats=5,
+        )
+
+
+def validator_figure(related: int) -> tuple[Figure, float]:
+    """The figure, and the dispatch's ratio to json.loads of the databags alone (printed beside it)."""
+    validator = Validator(related)
+    door = validator.best_dispatch()
+    figure = Figure(
+        f"validator charm, one dispatch with {len(validator.databags):,} related units / a charm only reading them",
+        door,
+        validator.floor(),
         3.0,
     )
+    return figure, door / validator.parse_only()
 
 
 # -- growth ------------------------------------------------------------------------------------------
 
 
-def growth(tmp: Path) -> list[tuple[str, float, float]]:
-    """Each door at 1x and 10x input: seconds, and the factor (target: within 12x)."""
-    out: list[tuple[str, float, float]] = []
-    for name, make in (("juju status", status_json), ("bundle", bundle_yaml)):
-        times = []
-        for units in (UNITS // 10, UNITS):
-            path = tmp / f"growth-{units}.{name[0]}"
-            path.write_text(make(units))
-            times.append(
-                statistics.median(
-                    _run([sys.executable, "-c", _CLI, "check", str(path), "--format", "json"])[0]
-                    for _ in range(3)
-                )
-            )
-        out.append((f"{name} check (process), {UNITS // 10:,} -> {UNITS:,} units", times[0], times[1]))
+class Growth(NamedTuple):
+    """One door at 1x and 10x input, and its floor at both: seconds."""
+
+    label: str
+    door: tuple[float, float]
+    floor: tuple[float, float]
+
+
+def _in_process(text: str, name: str) -> float:
+    """Seconds to read, check and render one input as `anbox-ports check --format json` does."""
+    from anbox_cloud_ports.checks import check
+    from anbox_cloud_ports.render import render
+    from anbox_cloud_ports.sources import load_inputs
+
+    data = text.encode()
+    return _best(lambda: render(check(load_inputs([(data, name)])), "json"))
+
+
+def _parse_only(text: str, json_text: bool) -> float:
+    import yaml
+
+    data = text.encode()
+    if json_text:
+        return _best(lambda: json.loads(data))
+    return _best(lambda: yaml.load(data, Loader=yaml.CSafeLoader))
+
+
+def growth(runner: Runner) -> list[Growth]:
+    """Each door at 1x and 10x input (target: within 12x), beside its floor at both.
+
+    The process doors as a user runs them; and the same work in process, where the interpreter's
+    start does not hide a door that grows faster than its input. A 20,000-unit model no longer fits
+    the processor's caches as a 2,000-unit one does, so even the floor grows by more than 10x.
+    """
     from anbox_cloud_ports.checks import check
 
-    small, big = _engine_deployment(CLAIMS // 10), _engine_deployment(CLAIMS)
+    out: list[Growth] = []
+    small, big = UNITS // 10, UNITS
+    for label, make, json_text in (("juju status", status_json, True), ("bundle", bundle_yaml, False)):
+        texts = (make(small), make(big))
+        paths = [runner.tmp / f"growth-{n}.{'json' if json_text else 'yaml'}" for n in (small, big)]
+        for path, text in zip(paths, texts, strict=True):
+            path.write_text(text)
+        parse = (
+            "json.load(open(sys.argv[1], 'rb'))"
+            if json_text
+            else "yaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)"
+        )
+        floor_code = f"import json, sys, yaml; {parse}"
+        doors: list[float] = []
+        floors: list[float] = []
+        for path in paths:
+            door_s, floor_s, _, _ = runner.paired(
+                [sys.executable, "-c", floor_code, str(path)],
+                [sys.executable, "-c", _CLI, "check", str(path), "--format", "json"],
+            )
+            doors.append(door_s)
+            floors.append(floor_s)
+        out.append(
+            Growth(
+                f"{label} check (process), {small:,} -> {big:,} units",
+                (doors[0], doors[1]),
+                (floors[0], floors[1]),
+            )
+        )
+        name = "s.json" if json_text else "b.yaml"
+        out.append(
+            Growth(
+                f"{label} read, check and render (in process), {small:,} -> {big:,} units",
+                (_in_process(texts[0], name), _in_process(texts[1], name)),
+                (_parse_only(texts[0], json_text), _parse_only(texts[1], json_text)),
+            )
+        )
+    small_d, big_d = engine_deployment(CLAIMS // 10), engine_deployment(CLAIMS)
     out.append(
-        (
-            f"engine check(), {len(small.claims):,} -> {len(big.claims):,} claims",
-            _best(lambda: check(small)),
-            _best(lambda: check(big)),
+        Growth(
+            f"engine check(), {len(small_d.claims):,} -> {len(big_d.claims):,} claims",
+            (_best(lambda: check(small_d)), _best(lambda: check(big_d))),
+            (_best(lambda: plain_sweep(small_d)), _best(lambda: plain_sweep(big_d))),
+        )
+    )
+    small_v, big_v = Validator(RELATED // 10), Validator(RELATED)
+    out.append(
+        Growth(
+            f"validator dispatch, {len(small_v.databags):,} -> {len(big_v.databags):,} related units",
+            (small_v.best_dispatch(), big_v.best_dispatch()),
+            (small_v.floor(), big_v.floor()),
         )
     )
     return out
 
 
+def _shown(figure: Figure, value: float) -> str:
+    return f"{value / 1024:.0f} MiB" if figure.unit == "KiB" else f"{value * 1000:.0f} ms"
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as name:
-        tmp = Path(name)
-        status, memory = status_figures(tmp, UNITS)
+        runner = Runner(Path(name))
+        status, memory = status_figures(runner, UNITS)
+        validator, to_parsing = validator_figure(RELATED)
         figures = [
             status,
-            bundle_figure(tmp, UNITS),
-            startup_figure(),
+            bundle_figure(runner, UNITS),
+            startup_figure(runner),
             engine_figure(CLAIMS),
-            validator_figure(RELATED),
+            validator,
             memory,
         ]
         print(f"every door vs its floor, measured in this run (medians of {PAIRS} paired runs for processes)")
-        print(f"{'figure':<78} {'door':>10} {'floor':>10} {'ratio':>7} {'target':>7}  met")
+        print(f"{'figure':<82} {'door':>8} {'floor':>8} {'ratio':>7} {'target':>7}  met")
         for f in figures:
-            fmt = (lambda v: f"{v / 1024:.0f} MiB") if f.unit == "KiB" else (lambda v: f"{v * 1000:.0f} ms")
+            met = "yes" if f.ratio <= f.target else "NO"
             print(
-                f"{f.name:<78} {fmt(f.door):>10} {fmt(f.floor):>10} {f.ratio:>6.2f}x {f.target:>6.1f}x  {'yes' if f.ratio <= f.target else 'NO'}"
+                f"{f.name:<82} {_shown(f, f.door):>8} {_shown(f, f.floor):>8} {f.ratio:>6.2f}x {f.target:>6.1f}x  {met}"
             )
+        print(
+            f"(the validator's dispatch is {to_parsing:.1f}x json.loads of the databags alone, without ops reading"
+            " them for the charm)"
+        )
         print()
         print(
-            f"{'growth from 1x to 10x input (target: within 12x)':<78} {'1x':>10} {'10x':>10} {'factor':>7}"
+            f"{'growth from 1x to 10x input (target: within 12x)':<82} {'1x':>8} {'10x':>8} {'factor':>7}  met"
+            "  floor's factor"
         )
-        for label, one, ten in growth(tmp):
+        for row in growth(runner):
+            (one, ten), (floor_one, floor_ten) = row.door, row.floor
+            met = "yes" if ten / one <= GROWTH_LIMIT else "NO"
             print(
-                f"{label:<78} {one * 1000:>8.0f} ms {ten * 1000:>7.0f} ms {ten / one:>6.1f}x  {'yes' if ten / one <= 12 else 'NO'}"
+                f"{row.label:<82} {one * 1000:>5.0f} ms {ten * 1000:>5.0f} ms {ten / one:>6.1f}x  {met:<3}"
+                f"  {floor_ten / floor_one:>5.1f}x"
             )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -106,14 +106,14 @@ def live_check(juju: jubilant.Juju, major: int) -> Report:
 
 
 def as_services(deployment: Deployment, services: Mapping[str, str]) -> Deployment:
-    units = tuple(replace(u, charm=services.get(u.application, u.charm)) for u in deployment.units)
+    units = tuple(u._replace(charm=services.get(u.application, u.charm)) for u in deployment.units)
     charms = {u.key: u.charm for u in units}
     claims = tuple(
-        replace(c, row=CATALOG.row_for(charms[c.unit], c.port, deployment.profile)) if c.unit in charms else c
+        c._replace(row=CATALOG.row_for(charms[c.unit], c.port, deployment.profile)) if c.unit in charms else c
         for c in deployment.claims
     )
-    apps = {k: replace(a, charm=services.get(a.name, a.charm)) for k, a in deployment.applications.items()}
-    return replace(deployment, units=units, claims=claims, applications=MappingProxyType(apps))
+    apps = {k: a._replace(charm=services.get(a.name, a.charm)) for k, a in deployment.applications.items()}
+    return deployment._replace(units=units, claims=claims, applications=MappingProxyType(apps))
 
 
 def leaks(report: Report, app: str) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

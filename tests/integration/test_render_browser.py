@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -109,8 +108,8 @@ def _big(hosts: int) -> Deployment:
         names = [f"lxd/{2 + 2 * i}"] + ([f"lxd/{3 + 2 * i}"] if i % 10 == 0 else [])
         for name in names:
             units.append(Unit(name, "lxd", lxd.charm, host))
-            claims += [replace(c, unit=name) for c in template]
-    return replace(base, units=tuple(units), claims=tuple(claims))
+            claims += [c._replace(unit=name) for c in template]
+    return base._replace(units=tuple(units), claims=tuple(claims))
 
 
 NAMES = (

@@ -612,3 +612,54 @@ def test_a_json_key_repeated_in_one_object_is_exit_2(text: str, tmp_path: Path) 
     assert (code, out) == (2, "")
     assert err.startswith(f"anbox-ports check: {path}: invalid JSON: key ")
     assert err.count("\n") == 1
+
+
+def _modules_after(tmp_path: Path, *argv: str) -> set[str]:
+    """Top-level packages imported by a run of `anbox-ports` in a fresh interpreter."""
+    report = tmp_path / "modules.json"
+    code = (
+        "import json, sys\n"
+        "from anbox_cloud_ports.cli import main\n"
+        f"status = main({list(argv)!r})\n"
+        f"open({str(report)!r}, 'w').write(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))\n"
+        "sys.exit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode in (0, 1), done.stderr
+    return set(json.loads(report.read_text()))
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "markdown", "mermaid"])
+def test_the_cli_imports_neither_ops_nor_pydantic(tmp_path: Path, broken: Path, fmt: str) -> None:
+    """The charm side's imports stay the charm's: the command starts fast and runs without them."""
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"model": {"name": "m"}, "machines": {}, "applications": {}}))
+    for argv in (["check"], ["check", str(broken)], ["check", str(status)], ["catalog"]):
+        imported = _modules_after(tmp_path, *argv, *(["--format", fmt] if argv[0] == "check" else []))
+        assert "anbox_cloud_ports" in imported
+        assert not imported & {"ops", "pydantic", "pydantic_core", "scenario"}, argv
+
+
+def test_the_parser_spells_the_firewall_formats_as_the_firewall_module() -> None:
+    from anbox_cloud_ports.cli import FIREWALL_FORMATS
+    from anbox_cloud_ports.firewall import FORMATS
+
+    assert FIREWALL_FORMATS == FORMATS
+
+
+@pytest.mark.parametrize("columns", ["100", "0", None])
+def test_help_is_laid_out_as_argparse_lays_it_out(
+    monkeypatch: pytest.MonkeyPatch, columns: str | None
+) -> None:
+    """The parser's formatter asks the terminal's width without shutil, and gets what shutil says."""
+    import argparse
+
+    from anbox_cloud_ports import cli
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    ours = [cli._parser().format_help(), run("check", "--help")[1]]
+    monkeypatch.setattr(cli, "_Formatter", argparse.HelpFormatter)
+    assert ours == [cli._parser().format_help(), run("check", "--help")[1]]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anbox_cloud_ports import names
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.model import Application, Claim, Deployment, ExposeTarget, Host, Location, Model, Unit
+from anbox_cloud_ports.names import sorted_units, unit_sort_key
 from anbox_cloud_ports.ports import PortRange
 from anbox_cloud_ports.sources import load_status
 
@@ -132,3 +135,29 @@ def test_a_status_dump_with_a_hostile_application_is_refused_before_anything_is_
         InputError, match=r'^status\.json: application "ams\\u001b\[31m" is not one Juju accepts'
     ):
         load_status(text, input="status.json")
+
+
+_UNIT_NAMES = st.one_of(
+    st.builds(lambda n: f"lxd/{n}", st.integers(0, 10**6)),
+    st.builds(lambda n: f"m:lxd/{n}", st.integers(0, 99)),
+    st.sampled_from(("lxd/007", "lxd/x", "lxd/", "lxd", "lxd/1/2", "lxd/١٢", "ams/3", "")),
+)
+
+
+@given(st.lists(_UNIT_NAMES, max_size=200), st.booleans())
+def test_sorted_units_is_sorting_on_unit_sort_key(names: list[str], one_app: bool) -> None:
+    """The C-speed order for one application's many units is `unit_sort_key`'s, ties included."""
+    if one_app:
+        names = [f"lxd/{len(name) * 7919 % 1000}" for name in names] * 2
+    assert sorted_units(names) == sorted(names, key=unit_sort_key)
+    assert sorted_units(sorted(names, key=unit_sort_key)) == sorted(names, key=unit_sort_key)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [["lxd/1\nlxd/2"], ["lxd/007", "lxd/7"], ["lxd/ 1"], ["lxd/+1"], ["lxd/١٢"], ["lxd/"], ["lxd/1/2"]],
+)
+def test_sorted_units_on_many_names_with_odd_ones_among_them(odd: list[str]) -> None:
+    names = [f"lxd/{n}" for n in range(100, 30, -1)] + odd
+    assert sorted_units(names) == sorted(names, key=unit_sort_key)
+    assert sorted_units(list(reversed(names))) == sorted(reversed(names), key=unit_sort_key)

@@ -80,10 +80,11 @@ def check(
         if unknown:
             raise ValueError(f"findings with unregistered rule ids: {', '.join(sorted(unknown))}")
         findings = tuple(ordered(found))
+        hosts = index.host_count
+        # Freed while the collector is still paused: resuming with the index alive would have it walk
+        # every regrouping once, for nothing (they hold no cycles).
+        del index
     summary = Summary.of(
-        findings,
-        hosts=len(index.hosts),  # the distinct hosts of the units, as Deployment.hosts() counts them
-        units=len(deployment.units),
-        unchecked=len(deployment.unchecked),
+        findings, hosts=hosts, units=len(deployment.units), unchecked=len(deployment.unchecked)
     )
     return Report(deployment.input, juju, findings, summary, deployment)

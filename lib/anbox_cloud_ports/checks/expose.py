@@ -15,20 +15,14 @@ place it could be opened is judged, and a verdict is certain only when all of th
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ..model import Application, ExposeTarget, ExposureSyntax
 from ..text import join_and, plain
 
-# Where an expose rule can only be reached from inside: RFC 1918, RFC 4193, loopback, link-local.
-_PRIVATE_V4 = tuple(
-    ipaddress.IPv4Network(net)
-    for net in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16")
-)
-_PRIVATE_V6 = tuple(ipaddress.IPv6Network(net) for net in ("fc00::/7", "::1/128", "fe80::/10"))
+if TYPE_CHECKING:
+    from ipaddress import IPv4Network, IPv6Network
 
 Reach = Literal["public", "unknown", "private", "none"]
 """Who a set of rules lets in: beyond private networks, a space whose subnets the input does not list,
@@ -40,10 +34,18 @@ OTHER_ENDPOINT: None = None
 """A place a port may be opened when the input does not say which: an endpoint with no expose entry."""
 
 
-def is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+# Where an expose rule can only be reached from inside: RFC 1918, RFC 4193, loopback, link-local.
+_PRIVATE_V4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16")
+_PRIVATE_V6 = ("fc00::/7", "::1/128", "fe80::/10")
+
+
+def is_private(network: IPv4Network | IPv6Network) -> bool:
+    # ipaddress is imported here, not at start-up: only a CIDR in an expose rule needs it.
+    import ipaddress
+
     if isinstance(network, ipaddress.IPv4Network):
-        return any(network.subnet_of(private) for private in _PRIVATE_V4)
-    return any(network.subnet_of(private) for private in _PRIVATE_V6)
+        return any(network.subnet_of(ipaddress.IPv4Network(private)) for private in _PRIVATE_V4)
+    return any(network.subnet_of(ipaddress.IPv6Network(private)) for private in _PRIVATE_V6)
 
 
 def rank(reach: Reach) -> int:
@@ -57,8 +59,7 @@ def widest(reaches: Iterable[Reach]) -> Reach:
     return min(found, key=rank) if found else "none"
 
 
-@dataclass(frozen=True, slots=True)
-class Audience:
+class Audience(NamedTuple):
     """Who one expose entry lets in, worded for a finding."""
 
     reach: Reach
@@ -72,6 +73,8 @@ class Audience:
 
 
 def _cidr_reach(cidr: str) -> Reach | None:
+    import ipaddress
+
     try:
         network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
@@ -130,8 +133,7 @@ def exposing_rules(app: Application, endpoint: str | None) -> list[tuple[str, Ex
     return [("", exposed[""])] if "" in exposed else []
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(NamedTuple):
     """One place a port may be opened, the entries that then reach it, and whom they let in."""
 
     endpoint: str | None
@@ -139,8 +141,7 @@ class Case:
     reach: Reach
 
 
-@dataclass(frozen=True, slots=True)
-class Exposure:
+class Exposure(NamedTuple):
     """What the expose rules do to one opened port, over every place the input lets it be opened.
 
     With the endpoint known there is one case. Without it there are: opened for all endpoints, on

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 
 from ..catalog import CatalogRow
 from ..findings import Finding
 from ..model import Application, Deployment, Unit
-from ..names import unit_sort_key
+from ..names import sorted_units
 from ..ports import PortRange
 from ..text import describe_units, join_and
 from .expose import expose_fix, judge, opened_text
-from .index import Index
+from .index import ClaimKind, Index, merged
 from .rule import Rule
 
 ID = "external-port-unexposed"
+
+_HOST = attrgetter("host")
 
 
 def check(index: Index) -> Iterator[Finding]:
     deployment = index.deployment
     for app_key in sorted(deployment.applications):
         app = deployment.applications[app_key]
-        units = index.units_by_app.get(app_key, [])
+        units = index.units_of(app_key)
         if not units or app.subordinate or not app.exposure_known:
             continue
         rows = [
@@ -42,14 +45,7 @@ def check(index: Index) -> Iterator[Finding]:
 
 def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[CatalogRow]) -> Finding:
     # The units' own claims of those rows (moved by config, maybe), else the rows' defaults.
-    held = sorted(
-        {
-            c.port
-            for u in units
-            for c in index.claims_by_unit.get(u.key, ())
-            if index.row_of(c, u.charm) in rows
-        }
-    )
+    held = sorted({kind.claim.port for kind in index.app_claims(app.key).kinds if kind.row in rows})
     ports = tuple(held) if held else tuple(p for row in rows for p in row.claims)
     what = join_and(sorted({f"{row.service} {row.description}" for row in rows}))
     return Finding(
@@ -59,8 +55,8 @@ def _unexposed(index: Index, app: Application, units: list[Unit], rows: list[Cat
             f"{app.name} is not exposed, so clients cannot reach {', '.join(str(p) for p in ports)} "
             f"({what}), which the catalog marks required and exposed externally."
         ),
-        hosts=tuple(sorted({u.host for u in units})),
-        units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
+        hosts=tuple(sorted(dict.fromkeys(map(_HOST, units)))),
+        units=tuple(sorted_units(map(index.unit_key, units))),
         ports=ports,
         fix=(
             f"Add {expose_fix('terraform', app)}, or expose the endpoints those ports are opened on."
@@ -80,25 +76,25 @@ def _unreached(
     Only when no place the input lets a port be opened gets a rule (docs/juju-facts.md#expose):
     where the endpoint is unknown, a port opened for all endpoints would be reached by any rule.
     """
-    deployment = index.deployment
-    spaces = deployment.model(app.model).spaces
-    unreached: dict[tuple[PortRange, str], list[str]] = {}
-    for unit in units:
-        known = deployment.endpoints_known_for(unit)
-        for claim in index.claims_by_unit.get(unit.key, ()):
-            row = index.row_of(claim, unit.charm)
-            if row not in rows:
-                continue
-            if judge(app, claim.endpoint, endpoint_known=known, spaces=spaces).reach == "none":
-                unreached.setdefault((claim.port, claim.endpoint), []).append(unit.key)
+    spaces = index.deployment.model(app.model).spaces
+    held = index.app_claims(app.key)
+    # (port, endpoint) -> the kinds of claim no rule reaches, judged once per kind.
+    unreached: dict[tuple[PortRange, str], list[ClaimKind]] = {}
+    for kind in held.kinds:
+        if kind.row not in rows:
+            continue
+        claim = kind.claim
+        if judge(app, claim.endpoint, endpoint_known=kind.known, spaces=spaces).reach == "none":
+            unreached.setdefault((claim.port, claim.endpoint), []).append(kind)
     if not unreached:
         return
     rules = ", ".join(sorted(name or "(wildcard)" for name in app.exposed))
     syntax = index.deployment.exposure_syntax
     verb = "Set" if syntax == "terraform" else "Run"
     parts = [
-        f"{p} {opened_text(ep)} by {describe_units(sorted(us, key=unit_sort_key))}"
-        for (p, ep), us in sorted(unreached.items())
+        f"{p} {opened_text(ep)} by "
+        f"{describe_units(sorted_units(map(index.unit_key, held.units_at(merged(kinds)))))}"
+        for (p, ep), kinds in sorted(unreached.items(), key=lambda item: item[0])
     ]
     endpoints = sorted({ep for _, ep in unreached if ep})
     yield Finding(
@@ -108,8 +104,8 @@ def _unreached(
             f"{app.name} exposes only {rules}, which does not reach {'; '.join(parts)}; "
             "the catalog marks these required and exposed externally."
         ),
-        hosts=tuple(sorted({u.host for u in units})),
-        units=tuple(sorted((u.key for u in units), key=unit_sort_key)),
+        hosts=tuple(sorted(dict.fromkeys(map(_HOST, units)))),
+        units=tuple(sorted_units(map(index.unit_key, units))),
         ports=tuple(sorted({p for p, _ in unreached})),
         fix=f"{verb} {expose_fix(syntax, app, endpoints=','.join(endpoints))}."
         if endpoints

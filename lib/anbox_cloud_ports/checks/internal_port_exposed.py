@@ -7,19 +7,25 @@ opened leaks alike. Where the input cannot tell, a warning names the command tha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
+from typing import Any
 
 from ..catalog import CatalogRow
 from ..findings import Finding
-from ..model import Application, Claim, Deployment, ExposureSyntax, Model, Severity, Unit
-from ..names import unit_sort_key
+from ..model import Application, Deployment, ExposureSyntax, Location, Model, Severity
+from ..names import sorted_units
 from ..ports import PortRange
 from ..text import describe_units, join_and, sentence
 from .expose import Case, Exposure, expose_fix, judge, opened_text, rank, rule_text
-from .index import Index
+from .index import AppClaims, ClaimKind, Index, Positions, merged
 from .rule import Rule
 
 ID = "internal-port-exposed"
+
+_NAME = attrgetter("name")
+_HOST = attrgetter("host")
+_LOCATION = attrgetter("location")
 
 _SEVERITY: dict[str, Severity] = {"public": "warning", "unknown": "warning", "private": "info"}
 
@@ -37,54 +43,57 @@ def check(index: Index) -> Iterator[Finding]:
         ):
             continue
         model = deployment.model(app.model)
-        internal = _internal_claims(index, app)
+        held = index.app_claims(app.key)
+        internal = [kind for kind in held.kinds if kind.row is not None and not kind.row.exposed]
         if not internal:
             continue
         if model.kind == "caas":
-            yield _sidecar(app, model, internal)
+            yield _sidecar(index, app, model, held, internal)
         elif not app.expose_rules_known:
-            yield from _rules_unknown(app, model, internal)
+            yield from _rules_unknown(index, app, model, held, internal)
         else:
-            yield from _leaks(index, app, model, internal)
+            yield from _leaks(index, app, model, held, internal)
 
 
-def _internal_claims(index: Index, app: Application) -> list[tuple[Unit, Claim, CatalogRow]]:
-    held: list[tuple[Unit, Claim, CatalogRow]] = []
-    for unit in index.units_by_app.get(app.key, ()):
-        for claim in index.claims_by_unit.get(unit.key, ()):
-            row = index.row_of(claim, unit.charm)
-            if row is not None and not row.exposed:
-                held.append((unit, claim, row))
-    return held
-
-
-def _external_endpoints(index: Index, app: Application) -> list[str]:
+def _external_endpoints(held: AppClaims) -> list[str]:
     found: set[str] = set()
-    for unit in index.units_by_app.get(app.key, ()):
-        for claim in index.claims_by_unit.get(unit.key, ()):
-            row = index.row_of(claim, unit.charm)
-            if row is not None and row.exposed and claim.endpoint:
-                found.add(claim.endpoint)
+    for kind in held.kinds:
+        if kind.row is not None and kind.row.exposed and kind.claim.endpoint:
+            found.add(kind.claim.endpoint)
     return sorted(found)
 
 
+def _by(kinds: list[ClaimKind], key: Callable[[ClaimKind], tuple[object, ...]]) -> dict[Any, list[ClaimKind]]:
+    """Kinds grouped by `key`, in the order each group first occurs."""
+    groups: dict[Any, list[ClaimKind]] = {}
+    for kind in kinds:
+        groups.setdefault(key(kind), []).append(kind)
+    return groups
+
+
+def _location(held: AppClaims, positions: Positions, app: Application) -> Location | None:
+    """The first of these claims' locations, else the application's."""
+    found = next(filter(None, map(_LOCATION, held.iter_claims_at(positions))), None)
+    return found or app.location
+
+
 def _leaks(
-    index: Index, app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]
+    index: Index, app: Application, model: Model, held: AppClaims, internal: list[ClaimKind]
 ) -> Iterator[Finding]:
     deployment = index.deployment
-    # (port, endpoint, endpoint known, row) -> units: one finding per leaked port, not per unit.
-    groups: dict[tuple[PortRange, str, bool, CatalogRow], list[tuple[Unit, Claim]]] = {}
-    for unit, claim, row in internal:
-        known = deployment.endpoints_known_for(unit)
-        groups.setdefault((claim.port, claim.endpoint, known, row), []).append((unit, claim))
-    external = _external_endpoints(index, app)
-    for (port, endpoint, known, row), held in sorted(groups.items(), key=lambda item: item[0][:3]):
+    # (port, endpoint, endpoint known, row) -> claims: one finding per leaked port, not per unit.
+    groups = _by(internal, lambda kind: (kind.claim.port, kind.claim.endpoint, kind.known, kind.row))
+    external = _external_endpoints(held)
+    for (port, endpoint, known, row), kinds in sorted(groups.items(), key=lambda item: item[0][:3]):
         exposure = judge(app, endpoint, endpoint_known=known, spaces=model.spaces)
         if exposure.reach == "none":
             continue
         severity: Severity = "error" if exposure.narrowest == "public" else _SEVERITY[exposure.reach]
-        names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
-        location = next((c.location for _, c in held if c.location is not None), None) or app.location
+        positions = merged(kinds)
+        units = held.units_at(positions)
+        names = sorted_units(index.keys_of(held, positions))
+        # The fix names units as `juju exec --unit` does: by name, without their model.
+        named = names if index.keys_are_names else sorted_units(dict.fromkeys(map(_NAME, units)))
         yield Finding(
             rule=ID,
             severity=severity,
@@ -92,7 +101,7 @@ def _leaks(
                 app, port, row=row, names=names, exposure=exposure, syntax=deployment.exposure_syntax
             )
             + ".",
-            hosts=tuple(sorted({unit.host for unit, _ in held})),
+            hosts=index.hosts_of(held, positions),
             units=tuple(names),
             ports=(port,),
             fix=sentence(
@@ -101,13 +110,13 @@ def _leaks(
                     model,
                     port,
                     endpoint=endpoint,
-                    units=sorted({unit.name for unit, _ in held}, key=unit_sort_key),
+                    units=named,
                     external_endpoints=external,
                     exposure=exposure,
                     syntax=deployment.exposure_syntax,
                 )
             ),
-            location=location,
+            location=_location(held, positions, app),
         )
 
 
@@ -237,14 +246,13 @@ def _juju(model: Model, command: str) -> str:
 
 
 def _rules_unknown(
-    app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]
+    index: Index, app: Application, model: Model, held: AppClaims, internal: list[ClaimKind]
 ) -> Iterator[Finding]:
     """`juju status` says `exposed: true` and never to whom (docs/juju-facts.md#status-formats)."""
-    groups: dict[tuple[PortRange, CatalogRow], list[tuple[Unit, Claim]]] = {}
-    for unit, claim, row in internal:
-        groups.setdefault((claim.port, row), []).append((unit, claim))
-    for (port, row), held in sorted(groups.items(), key=lambda item: item[0][0]):
-        names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
+    groups = _by(internal, lambda kind: (kind.claim.port, kind.row))
+    for (port, row), kinds in sorted(groups.items(), key=lambda item: item[0][0]):
+        positions = merged(kinds)
+        names = sorted_units(index.keys_of(held, positions))
         verb = "opens" if len(names) == 1 else "open"
         where = f" {model.name}" if model.name else " MODEL"
         yield Finding(
@@ -257,7 +265,7 @@ def _rules_unknown(
                 f"`--endpoints` or `--to-cidrs` may limit it. The catalog says {row.service}'s "
                 f"{row.description} ({port}) is not exposed externally."
             ),
-            hosts=tuple(sorted({unit.host for unit, _ in held})),
+            hosts=index.hosts_of(held, positions),
             units=tuple(names),
             ports=(port,),
             fix=(
@@ -268,17 +276,21 @@ def _rules_unknown(
                 f"expose only the endpoints of the external ports (`juju expose {app.name} "
                 "--endpoints ...`)."
             ),
-            location=next((c.location for _, c in held if c.location is not None), None) or app.location,
+            location=_location(held, positions, app),
         )
 
 
-def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, CatalogRow]]) -> Finding:
+def _sidecar(
+    index: Index, app: Application, model: Model, held: AppClaims, internal: list[ClaimKind]
+) -> Finding:
     """On Kubernetes, `juju expose` has no effect on sidecar charms (docs/juju-facts.md#expose).
 
     The opened ports go to the application's Service, which Juju creates as ClusterIP.
     """
-    ports = sorted({claim.port for _, claim, _ in internal})
-    names = sorted({unit.key for unit, _, _ in internal}, key=unit_sort_key)
+    ports = sorted({kind.claim.port for kind in internal})
+    positions = merged(internal)
+    units = held.units_at(positions)
+    names = sorted_units(index.keys_of(held, positions))
     where = f"Kubernetes model {model.name}" if model.name else "a Kubernetes model"
     return Finding(
         rule=ID,
@@ -290,7 +302,7 @@ def _sidecar(app: Application, model: Model, internal: list[tuple[Unit, Claim, C
             "that Service either way. Juju creates it as a ClusterIP Service, reachable inside the "
             "cluster; beyond it only if something else changes its type or puts an ingress in front."
         ),
-        hosts=tuple(sorted({unit.host for unit, _, _ in internal})),
+        hosts=tuple(sorted(dict.fromkeys(map(_HOST, units)))),
         units=tuple(names),
         ports=tuple(ports),
         fix=(

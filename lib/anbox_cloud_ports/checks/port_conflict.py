@@ -15,7 +15,6 @@ which matters only when two hooks commit at once: it is never a verdict, only an
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator, Sequence
 
 from ..catalog import CatalogRow, ConfigOption
@@ -137,7 +136,7 @@ class _Pairs:
 
     def findings(self) -> Iterator[Finding]:
         cap = PAIR_CAP
-        for host, protocol, group in self.index.groups():
+        for host, protocol, group in self.index.conflict_groups():
             if protocol == "icmp" and not self.juju_managed:
                 continue  # nothing binds icmp, and no Juju opens it here: no view can object
             for key in same_key_rows(group):
@@ -232,12 +231,13 @@ class _Pairs:
         second service fails to bind. The charm library blocks such a config (`ServicePorts` refuses
         claims that overlap); this says the same before deploying.
         """
-        unit = self.index.units[key.unit]
+        unit = self.index.unit(key.unit)
         services: list[str] = []
         moved: list[Claim] = []
         for claim in key.claims:
             row = claim.row
-            assert row is not None  # noqa: S101 - same_key_rows yields only claims with rows
+            if row is None:
+                continue  # the unit's own port beside its services' (no catalog row): not a service
             name = f"{row.service}'s {row.description}"
             if claim.option is not None:
                 name += f" (option {claim.option})"
@@ -304,7 +304,7 @@ class _Pairs:
             )
             return f"Open one range, {joined}, instead of both, or make the two ranges disjoint."
         mover = self._mover(first, second)
-        unit = self.index.units[mover.unit]
+        unit = self.index.unit(mover.unit)
         if not self.juju_managed:
             free = self.index.free_range(
                 host, frozenset({mover.port.protocol}), mover.port.size, mover.port.end + 1
@@ -345,7 +345,7 @@ class _Pairs:
 
     def _mover(self, first: Key, second: Key) -> Key:
         """The unit to suggest moving: a principal before a subordinate, else the later unit."""
-        if self.index.units[second.unit].subordinate and not self.index.units[first.unit].subordinate:
+        if self.index.unit(second.unit).subordinate and not self.index.unit(first.unit).subordinate:
             return first
         return second
 
@@ -353,7 +353,7 @@ class _Pairs:
         """`set <app> option <name> to <value>` for a key a config option can move, with a value checked free."""
         if key.port.protocol == "icmp":
             return None
-        unit = self.index.units[key.unit]
+        unit = self.index.unit(key.unit)
         row: CatalogRow | None = None
         option: ConfigOption | None = None
         for claim in key.claims:
@@ -383,7 +383,7 @@ class _Pairs:
         for claim in key.claims:
             if claim.location is not None:
                 return claim.location
-        return self.index.units[key.unit].location
+        return self.index.unit(key.unit).location
 
     # -- too many pairs ---------------------------------------------------------------------------
 
@@ -463,6 +463,8 @@ def _taken_finding(
             addresses.append(shown)
     parts = [f"{_owner(pid, process)} on {' and '.join(addrs)}" for (pid, process), addrs in by_owner.items()]
     message = f"{port_text} needed by {join_and(services)} is taken by {', and by '.join(parts)}"
+    import ipaddress  # only a preflight gets here
+
     if not any(ipaddress.ip_address(x.address).is_unspecified for x in holders):
         message += "; a listener on one address still blocks the wildcard bind the service makes"
     names = [process for (pid, process) in by_owner if process is not None and pid is not None]

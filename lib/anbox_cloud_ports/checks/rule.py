@@ -7,7 +7,7 @@ rule (in `--help`, SARIF, the README) live beside the code that raises it, not i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..findings import Finding, Severity
 from ..model import Deployment
@@ -18,8 +18,7 @@ def always(_deployment: Deployment) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One check, with the words a user reads about it.
 
     `check` reads the shared Index and yields findings; `applies` says whether the input can answer

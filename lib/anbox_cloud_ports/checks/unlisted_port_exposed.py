@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 from ..findings import Finding
 from ..model import Application, Claim, Deployment, Unit
-from ..names import unit_sort_key
+from ..names import sorted_units
 from ..ports import PortRange
 from ..text import describe_units, join_and
 from .expose import audience, expose_fix, exposing_rules, opened_text, rule_text
-from .index import Index
+from .index import ClaimKind, Index, merged
 from .rule import Rule
 
 ID = "unlisted-port-exposed"
@@ -32,23 +32,24 @@ def check(index: Index) -> Iterator[Finding]:
             continue
         if not index.catalog.opens_ports(app.charm, index.profile):
             continue
-        held: dict[tuple[PortRange, str], list[tuple[Unit, Claim]]] = {}
-        for unit in index.units_by_app.get(app_key, ()):
-            for claim in index.claims_by_unit.get(unit.key, ()):
-                if index.row_of(claim, unit.charm) is None and exposing_rules(app, claim.endpoint):
-                    held.setdefault((claim.port, claim.endpoint), []).append((unit, claim))
-        for (port, endpoint), claims in sorted(held.items()):
-            yield _finding(deployment, app, port, endpoint, claims)
+        claims = index.app_claims(app_key)
+        held: dict[tuple[PortRange, str], list[ClaimKind]] = {}
+        for kind in claims.kinds:
+            if kind.row is None and exposing_rules(app, kind.claim.endpoint):
+                held.setdefault((kind.claim.port, kind.claim.endpoint), []).append(kind)
+        for (port, endpoint), kinds in sorted(held.items(), key=lambda item: item[0]):
+            yield _finding(index, app, port, endpoint, claims.held(merged(kinds)))
 
 
 def _finding(
-    deployment: Deployment, app: Application, port: PortRange, endpoint: str, held: list[tuple[Unit, Claim]]
+    index: Index, app: Application, port: PortRange, endpoint: str, held: list[tuple[Unit, Claim]]
 ) -> Finding:
+    deployment = index.deployment
     rules = exposing_rules(app, endpoint)
     audiences = [(rule, audience(target)) for rule, target in rules]
     public = any(who.public for _, who in audiences)
     certain = deployment.endpoints_known or any(rule == "" for rule, _ in rules)
-    names = sorted({unit.key for unit, _ in held}, key=unit_sort_key)
+    names = sorted_units(dict.fromkeys(index.unit_key(unit) for unit, _ in held))
     options = sorted({c.option for _, c in held if c.option})
     syntax = deployment.exposure_syntax
     reach = "; ".join(
@@ -83,7 +84,7 @@ def _finding(
         rule=ID,
         severity="warning" if public and certain else "info",
         message=message,
-        hosts=tuple(sorted({unit.host for unit, _ in held})),
+        hosts=tuple(sorted(dict.fromkeys(unit.host for unit, _ in held))),
         units=tuple(names),
         ports=(port,),
         fix=fix,

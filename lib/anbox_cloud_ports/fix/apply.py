@@ -13,7 +13,6 @@ changes do is what Juju does with the commands that make them:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 from ..catalog import Catalog
@@ -33,8 +32,8 @@ def apply_plan(deployment: Deployment, plan: Plan, catalog: Catalog) -> Deployme
             claims = _set_option(deployment, claims, change, catalog)
         else:
             applications[change.application] = _expose(applications[change.application], change)
-    return replace(
-        deployment, units=tuple(units), claims=tuple(claims), applications=MappingProxyType(applications)
+    return deployment._replace(
+        units=tuple(units), claims=tuple(claims), applications=MappingProxyType(applications)
     )
 
 
@@ -54,7 +53,7 @@ def new_host(taken: list[Host], near: Host, into: str) -> Host:
 def _move(units: list[Unit], change: MoveUnit) -> list[Unit]:
     taken = sorted({u.host for u in units}, key=lambda h: natural_key(h.machine))
     target = new_host(taken, change.host, change.into)
-    return [replace(u, host=target) if u.key == change.unit else u for u in units]
+    return [u._replace(host=target) if u.key == change.unit else u for u in units]
 
 
 def _set_option(
@@ -73,11 +72,11 @@ def _set_option(
         moved = claim.option == change.option or (row is not None and row.option_for(app.charm) == option)
         if claim.unit in names and moved and claim.port.protocol != "icmp":
             port = option.parse(change.value, claim.port.protocol)
-            out.append(replace(claim, port=port, origin="config", option=option.name, row=row))
+            out.append(claim._replace(port=port, origin="config", option=option.name, row=row))
         else:
             out.append(claim)
     return out
 
 
 def _expose(app: Application, change: SetExposure) -> Application:
-    return replace(app, exposed=MappingProxyType(dict(change.exposed)))
+    return app._replace(exposed=MappingProxyType(dict(change.exposed)))

@@ -7,14 +7,13 @@ from: a new format is one module with a `render(report, options) -> str` functio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ..findings import Report
 
 
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """What a renderer may be told beyond the report: colour for a terminal, a title line."""
 
     colour: bool = False

@@ -7,8 +7,6 @@ input reaches the terminal, and no input can start a line of its own (a forged `
 
 from __future__ import annotations
 
-import textwrap
-
 from ..findings import Report
 from ..text import for_terminal, plural
 from .common import rules_note, summary_line
@@ -25,6 +23,22 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
     if title:
         out.append(for_terminal(title))
         out.append("")
+    if report.findings:
+        out += _findings(report, colour)
+    s = report.summary
+    if not report.findings and s.units:
+        out.append(f"Clean: {plural(s.units, 'unit')} on {plural(s.hosts, 'host')} match the catalog.")
+    elif not report.findings:
+        out.append("Clean: no findings.")
+    verdict = "FAILED" if s.errors else "OK"
+    out.append(f"{verdict}: {summary_line(report)}{rules_note(report)}")
+    return "\n".join(out) + "\n"
+
+
+def _findings(report: Report, colour: bool) -> list[str]:
+    import textwrap  # imported here: a clean report has nothing to wrap, and starts the command sooner
+
+    out: list[str] = []
     wrap = textwrap.TextWrapper(
         width=WIDTH, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
     )
@@ -46,11 +60,4 @@ def render_table(report: Report, *, colour: bool = False, title: str | None = No
         if f.location:
             out.append(f"  at: {for_terminal(str(f.location))}")
         out.append("")
-    s = report.summary
-    if not report.findings and s.units:
-        out.append(f"Clean: {plural(s.units, 'unit')} on {plural(s.hosts, 'host')} match the catalog.")
-    elif not report.findings:
-        out.append("Clean: no findings.")
-    verdict = "FAILED" if s.errors else "OK"
-    out.append(f"{verdict}: {summary_line(report)}{rules_note(report)}")
-    return "\n".join(out) + "\n"
+    return out

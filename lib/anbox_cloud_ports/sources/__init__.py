@@ -13,23 +13,19 @@ InputError with one line naming the input, the place and the problem; whatever i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import replace
-from importlib import resources
-from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..gcpause import gc_paused
-from ..model import Deployment, Model
-from ..names import is_model, validate_names
-from ..text import quote
-from . import detect, yamlload
-from .bundle import parse_placement
-from .combine import Merger, merge_models
-from .detect import BUNDLE, STATUS, Kind, Supplement, register
-from .spaces import space_options
+from ..model import Deployment
+from ..names import validate_names
+
+if TYPE_CHECKING:
+    from .bundle import parse_placement
+    from .detect import Kind, Supplement, register
+    from .yamlload import Parsed
 
 __all__ = [
     "Kind",
@@ -40,13 +36,28 @@ __all__ = [
     "load_status",
     "parse_placement",
     "reference",
+    "reference_from_yaml",
     "register",
 ]
 
 Overlays = Sequence[tuple[str | bytes, str]]
 
+# Each door is imported when an input needs it: `anbox-ports check` of the built-in reference reads
+# no document at all, and a JSON status needs neither the YAML parser nor the bundle reader.
+_LAZY = {"Kind": ".detect", "register": ".detect", "parse_placement": ".bundle"}
 
-def _parse_overlays(overlays: Overlays) -> list[yamlload.Parsed]:
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_LAZY[name], __name__), name)
+
+
+def _parse_overlays(overlays: Overlays) -> list[Parsed]:
+    from . import yamlload
+
     return [yamlload.load(text, name) for text, name in overlays]
 
 
@@ -74,6 +85,8 @@ def load_bundle(
     profile: Profile = "charmed",
 ) -> Deployment:
     """A bundle, merged with its overlays as `juju deploy --overlay` merges them."""
+    from .detect import BUNDLE
+
     return _load(text, input, overlays, catalog, profile, expect=BUNDLE)
 
 
@@ -81,6 +94,8 @@ def load_status(
     text: str | bytes, *, input: str, catalog: Catalog | None = None, profile: Profile = "charmed"
 ) -> Deployment:
     """`juju status --format=json` or `--format=yaml` output."""
+    from .detect import STATUS
+
     return _load(text, input, (), catalog, profile, expect=STATUS)
 
 
@@ -99,18 +114,32 @@ def _load(
     document source read is judged or printed when Juju itself could not have written it.
     """
     with gc_paused():
-        parsed = yamlload.load(text, input)
-        if expect is not None and parsed.documents:
-            found = detect.detect(parsed)
-            if found is not expect:
-                if expect is STATUS and found is BUNDLE:
-                    raise InputError(input, "not a juju status document: it has no model: section")
-                raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
-        deployment = detect.read(
-            parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect
-        )
-        validate_names(deployment)
-        return deployment
+        # The parsed document is freed as the reading returns, while the collector still waits.
+        return _read_one(text, input, overlays, catalog, profile, expect=expect)
+
+
+def _read_one(
+    text: str | bytes,
+    input: str,
+    overlays: Overlays,
+    catalog: Catalog | None,
+    profile: Profile,
+    *,
+    expect: Kind | None,
+) -> Deployment:
+    from . import detect, yamlload
+    from .detect import BUNDLE, STATUS
+
+    parsed = yamlload.load(text, input)
+    if expect is not None and parsed.documents:
+        found = detect.detect(parsed)
+        if found is not expect:
+            if expect is STATUS and found is BUNDLE:
+                raise InputError(input, "not a juju status document: it has no model: section")
+            raise InputError(input, f"this is a {found.name} document, not a {expect.name}")
+    deployment = detect.read(parsed, _parse_overlays(overlays), catalog or Catalog.builtin(), profile, expect)
+    validate_names(deployment)
+    return deployment
 
 
 def load_inputs(
@@ -129,52 +158,72 @@ def load_inputs(
     deployed into a model of its own, named by `model_names` in order (`--model-name`), else by
     the bundle's file name.
     """
-    catalog = catalog or Catalog.builtin()
     with gc_paused():
-        parsed = [yamlload.load(text, name) for text, name in inputs]
-        if model_names and (len(parsed) < 2 or not _all_bundles(parsed)):
-            raise InputError("--model-name", "names the models of several bundle INPUTs, one per bundle")
-        if len(parsed) > 1 and _all_bundles(parsed):
-            if overlays:
-                raise InputError("--overlay", "applies to one bundle INPUT, not to several bundles")
-            return _named(_bundles_as_models(parsed, model_names, catalog, profile))
-        if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
-            deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
-            return _named(complete(deployment, (), catalog, spaces))
+        # The parsed documents are freed as the reading returns, while the collector still waits.
+        return _read_inputs(
+            inputs, overlays, catalog or Catalog.builtin(), profile, spaces=spaces, model_names=model_names
+        )
+
+
+def _read_inputs(
+    inputs: Sequence[tuple[str | bytes, str]],
+    overlays: Overlays,
+    catalog: Catalog,
+    profile: Profile,
+    *,
+    spaces: Sequence[str],
+    model_names: Sequence[str],
+) -> Deployment:
+    from . import detect, yamlload
+    from .combine import merge_models
+    from .detect import STATUS
+
+    parsed = [yamlload.load(text, name) for text, name in inputs]
+    if model_names and (len(parsed) < 2 or not _all_bundles(parsed)):
+        raise InputError("--model-name", "names the models of several bundle INPUTs, one per bundle")
+    if len(parsed) > 1 and _all_bundles(parsed):
         if overlays:
-            raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
-        statuses: list[Deployment] = []
-        supplements: list[Supplement] = []
-        for one in parsed:
-            if not one.documents:
-                raise InputError(one.input, "empty input: no document to check")
-            kind = detect.detect(one)
-            if kind.complete is not None:
-                supplements.append(kind.complete(one))
-            elif kind is STATUS:
-                statuses.append(detect.read(one, (), catalog, profile, STATUS))
-            else:
-                raise InputError(
-                    one.input,
-                    f"this is a {kind.name} document: only juju status dumps and the dumps that "
-                    "complete them (show-application, juju exec opened-ports, juju spaces) combine",
-                )
-        if not statuses:
-            kind = detect.detect(parsed[0])
+            raise InputError("--overlay", "applies to one bundle INPUT, not to several bundles")
+        return _named(_bundles_as_models(parsed, model_names, catalog, profile))
+    if len(parsed) == 1 and (not parsed[0].documents or detect.detect(parsed[0]).read is not None):
+        deployment = detect.read(parsed[0], _parse_overlays(overlays), catalog, profile)
+        return _named(complete(deployment, (), catalog, spaces))
+    if overlays:
+        raise InputError("--overlay", "applies to one bundle INPUT, not to several inputs")
+    statuses: list[Deployment] = []
+    supplements: list[Supplement] = []
+    for one in parsed:
+        if not one.documents:
+            raise InputError(one.input, "empty input: no document to check")
+        kind = detect.detect(one)
+        if kind.complete is not None:
+            supplements.append(kind.complete(one))
+        elif kind is STATUS:
+            statuses.append(detect.read(one, (), catalog, profile, STATUS))
+        else:
             raise InputError(
-                parsed[0].input,
-                f"a {kind.name} dump completes a juju status dump: give the status too "
-                "(`anbox-ports check STATUS DUMP...`)",
+                one.input,
+                f"this is a {kind.name} document: only juju status dumps and the dumps that "
+                "complete them (show-application, juju exec opened-ports, juju spaces) combine",
             )
-        return _named(complete(merge_models(statuses), supplements, catalog, spaces))
+    if not statuses:
+        kind = detect.detect(parsed[0])
+        raise InputError(
+            parsed[0].input,
+            f"a {kind.name} dump completes a juju status dump: give the status too "
+            "(`anbox-ports check STATUS DUMP...`)",
+        )
+    return _named(complete(merge_models(statuses), supplements, catalog, spaces))
 
 
-def _all_bundles(parsed: Sequence[yamlload.Parsed]) -> bool:
-    return all(one.documents and detect.detect(one) is BUNDLE for one in parsed)
+def _all_bundles(parsed: Sequence[Parsed]) -> bool:
+    from .detect import BUNDLE, detect
+
+    return all(one.documents and detect(one) is BUNDLE for one in parsed)
 
 
 def _bundles_as_models(
-    parsed: Sequence[yamlload.Parsed], model_names: Sequence[str], catalog: Catalog, profile: Profile
+    parsed: Sequence[Parsed], model_names: Sequence[str], catalog: Catalog, profile: Profile
 ) -> Deployment:
     """Each bundle deployed into a model of its own: machine 0 of two bundles is two hosts.
 
@@ -182,6 +231,14 @@ def _bundles_as_models(
     its own model gives each its own machines, so the bundles' hosts never meet; their exposure and
     names are judged per model, and findings name the model.
     """
+    from types import MappingProxyType
+
+    from ..model import Model
+    from ..names import is_model
+    from ..text import quote
+    from . import detect
+    from .combine import merge_models
+
     if model_names and len(model_names) != len(parsed):
         raise InputError(
             "--model-name", f"gives {len(model_names)} model names for {len(parsed)} bundles: one per bundle"
@@ -193,14 +250,19 @@ def _bundles_as_models(
     for one, name in zip(parsed, names, strict=True):
         if not is_model(name):
             raise InputError("--model-name", f"{quote(name)} is not a model name Juju accepts")
-        deployment = detect.read(one, (), catalog, profile, BUNDLE)
+        deployment = detect.read(one, (), catalog, profile, detect.BUNDLE)
         model = Model("", name, "caas" if _kubernetes(one) else "iaas")
-        models.append(replace(deployment, models=MappingProxyType({"": model})))
+        models.append(deployment._replace(models=MappingProxyType({"": model})))
     return merge_models(models)
 
 
 def _model_name_of(input: str) -> str:
     """A bundle file's model, when no --model-name says: its file name without the extension."""
+    import os
+
+    from ..names import is_model
+    from ..text import quote
+
     stem = os.path.basename(input).rsplit(".", 1)[0]
     if not is_model(stem):
         raise InputError(
@@ -209,7 +271,7 @@ def _model_name_of(input: str) -> str:
     return stem
 
 
-def _kubernetes(parsed: yamlload.Parsed) -> bool:
+def _kubernetes(parsed: Parsed) -> bool:
     first = parsed.documents[0]
     return isinstance(first, dict) and first.get("bundle") == "kubernetes"
 
@@ -227,7 +289,10 @@ def complete(
     spaces: Sequence[str] = (),
 ) -> Deployment:
     """`deployment` completed by each supplement in turn, then by the `--space` options."""
-    given = space_options(spaces)
+    from . import spaces as space_dumps
+    from .combine import Merger
+
+    given = space_dumps.space_options(spaces)
     every = [*supplements, *([given] if given else [])]
     if not every:
         return deployment
@@ -238,6 +303,22 @@ def complete(
 
 
 def reference(catalog: Catalog | None = None) -> Deployment:
-    """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml."""
+    """The supported charmed Anbox Cloud layout, as shipped in data/reference.yaml.
+
+    With the built-in catalog this is the Deployment reading the YAML gives, shipped as Python
+    (data/reference_deployment.py, generated from the YAML and tested against it); with another
+    catalog the YAML is read, since that catalog may claim other ports for its charms.
+    """
+    if catalog is None or catalog is Catalog.builtin():
+        from ..data.reference_deployment import deployment
+
+        return deployment()
+    return reference_from_yaml(catalog)
+
+
+def reference_from_yaml(catalog: Catalog | None = None) -> Deployment:
+    """data/reference.yaml read as the bundle it is."""
+    from importlib import resources
+
     text = resources.files("anbox_cloud_ports.data").joinpath("reference.yaml").read_text(encoding="utf-8")
     return load_bundle(text, input="reference.yaml", catalog=catalog)

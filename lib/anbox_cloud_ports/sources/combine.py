@@ -15,7 +15,6 @@ with one model the label is empty and findings read as they do for that model al
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -77,24 +76,23 @@ def relabel(deployment: Deployment, label: str) -> Deployment:
     """A one-model Deployment with every host, unit, claim and application labelled `label`."""
 
     def host(h: Host) -> Host:
-        return replace(h, model=label)
+        return h._replace(model=label)
 
     def key(name: str) -> str:
         return qualified(label, name)
 
-    units = tuple(replace(u, model=label, host=host(u.host)) for u in deployment.units)
-    apps = (replace(a, model=label) for a in deployment.applications.values())
-    return replace(
-        deployment,
+    units = tuple(u._replace(model=label, host=host(u.host)) for u in deployment.units)
+    apps = (a._replace(model=label) for a in deployment.applications.values())
+    return deployment._replace(
         applications=MappingProxyType({a.key: a for a in apps}),
         units=units,
-        claims=tuple(replace(c, unit=key(c.unit)) for c in deployment.claims),
+        claims=tuple(c._replace(unit=key(c.unit)) for c in deployment.claims),
         problems=tuple(
-            replace(p, units=tuple(map(key, p.units)), hosts=tuple(map(host, p.hosts)))
+            p._replace(units=tuple(map(key, p.units)), hosts=tuple(map(host, p.hosts)))
             for p in deployment.problems
         ),
         unchecked=tuple(map(key, deployment.unchecked)),
-        models=MappingProxyType({label: replace(deployment.model(""), label=label)}),
+        models=MappingProxyType({label: deployment.model("")._replace(label=label)}),
     )
 
 
@@ -164,8 +162,7 @@ class Merger:
                 line=line,
             )
         rules = info.rules
-        self.applications[key] = replace(
-            app,
+        self.applications[key] = app._replace(
             exposed=rules if rules is not None else MappingProxyType({}),
             expose_rules_known=rules is not None,
         )
@@ -209,7 +206,7 @@ class Merger:
                 Claim(key, port, endpoint, "observed", None, row, found.location) for endpoint in endpoints
             )
         self.claims[key] = claims
-        self.units[key] = replace(unit, endpoints_known=True)
+        self.units[key] = unit._replace(endpoints_known=True)
 
     def set_spaces(self, spaces: Mapping[str, tuple[str, ...]], input: str, *, complete: bool) -> None:
         """Each model's space subnets: a `juju spaces` dump replaces the list, `--space` adds to it."""
@@ -224,14 +221,13 @@ class Merger:
                 )
         for label, model in self.models.items():
             known = dict(spaces) if complete else {**(model.spaces or {}), **spaces}
-            self.models[label] = replace(model, spaces=MappingProxyType(known))
+            self.models[label] = model._replace(spaces=MappingProxyType(known))
 
     def deployment(self) -> Deployment:
         units = tuple(self.units.values())
         claims = tuple(c for unit in units for c in self.claims.get(unit.key, ()))
         orphans = tuple(c for key, held in self.claims.items() if key not in self.units for c in held)
-        return replace(
-            self.base,
+        return self.base._replace(
             input=", ".join(self.inputs),
             applications=MappingProxyType(self.applications),
             units=units,

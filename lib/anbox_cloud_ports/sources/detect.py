@@ -12,15 +12,13 @@ has a `complete` reader instead, whose result `apply`s itself to the status (sou
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from ..catalog import Catalog, Profile
 from ..errors import InputError
 from ..model import Deployment
-from . import bundle, juju_status, opened_ports, show_application, show_unit, spaces
-from .terraform import plan_json
 from .yamlload import Parsed
 
 if TYPE_CHECKING:
@@ -39,8 +37,7 @@ class Supplement(Protocol):
     def apply(self, merger: Merger) -> None: ...
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """A document kind: a Deployment of its own (`read`) or what completes a status (`complete`)."""
 
     name: str
@@ -50,9 +47,25 @@ class Kind:
     complete: Callable[[Parsed], Supplement] | None = None
 
 
+def _door(module: str, function: str) -> Callable[..., Any]:
+    """A door module's function, imported when first called.
+
+    Telling a JSON status apart imports only the tests tried before it and the status reader, not
+    the YAML bundle reader or Terraform's.
+    """
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module, __package__), function)(*args)
+
+    call.__name__ = call.__qualname__ = function
+    return call
+
+
 def _read_bundle(
     parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile
 ) -> Deployment:
+    from . import bundle
+
     return bundle.from_parsed(parsed, overlays, catalog=catalog, profile=profile)
 
 
@@ -60,6 +73,8 @@ def _read_status(
     parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile
 ) -> Deployment:
     del overlays  # refused by `read` before this is called
+    from . import juju_status
+
     return juju_status.from_parsed(parsed, catalog=catalog, profile=profile)
 
 
@@ -67,6 +82,8 @@ def _read_show_unit(
     parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile
 ) -> Deployment:
     del overlays  # refused by `read` before this is called
+    from . import show_unit
+
     if len(parsed.documents) != 1:
         raise InputError(parsed.input, "juju show-unit prints one document, this has several")
     document = cast(Mapping[str, Any], parsed.documents[0])  # load_show_unit checks its shape itself
@@ -75,20 +92,26 @@ def _read_show_unit(
 
 def _read_plan(parsed: Parsed, overlays: Sequence[Parsed], catalog: Catalog, profile: Profile) -> Deployment:
     del overlays  # refused by `read` before this is called
+    from .terraform import plan_json
+
     return plan_json.read_plan(parsed, catalog, profile)
 
 
 BUNDLE = Kind("bundle", lambda _document: True, _read_bundle, takes_overlays=True)
-STATUS = Kind("juju status", juju_status.looks_like_status, _read_status)
-SHOW_UNIT = Kind("juju show-unit", show_unit.looks_like_show_unit, _read_show_unit)
-TERRAFORM_PLAN = Kind("terraform plan JSON", plan_json.looks_like_plan, _read_plan)
+STATUS = Kind("juju status", _door(".juju_status", "looks_like_status"), _read_status)
+SHOW_UNIT = Kind("juju show-unit", _door(".show_unit", "looks_like_show_unit"), _read_show_unit)
+TERRAFORM_PLAN = Kind("terraform plan JSON", _door(".terraform.plan_json", "looks_like_plan"), _read_plan)
 SHOW_APPLICATION = Kind(
     "juju show-application",
-    show_application.looks_like_show_application,
-    complete=show_application.read,
+    _door(".show_application", "looks_like_show_application"),
+    complete=_door(".show_application", "read"),
 )
-OPENED_PORTS = Kind("juju exec opened-ports", opened_ports.looks_like_exec, complete=opened_ports.read)
-SPACES = Kind("juju spaces", spaces.looks_like_spaces, complete=spaces.read)
+OPENED_PORTS = Kind(
+    "juju exec opened-ports",
+    _door(".opened_ports", "looks_like_exec"),
+    complete=_door(".opened_ports", "read"),
+)
+SPACES = Kind("juju spaces", _door(".spaces", "looks_like_spaces"), complete=_door(".spaces", "read"))
 
 # Tried in order; BUNDLE stays last as the catch-all. The dumps keyed by application or unit name come
 # first: their tests look at every value, and an application may be called `model` or `spaces`.

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from ..catalog import Catalog, Profile
+from ..catalog import Catalog, CatalogRow, Profile
 from ..errors import InputError, PortRangeError
 from ..model import (
     Application,
@@ -43,10 +42,11 @@ from ..ports import PortRange
 from ..text import plain, quote
 from .shape import Shape
 from .show_application import read_expose_rules
-from .yamlload import Parsed, as_mapping, as_sequence, describe, line_of, path
+from .yamlload import Parsed, YamlList, as_mapping, as_sequence, describe, line_of, path
 
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
 _UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
+_UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
 
 
 def looks_like_status(document: object) -> bool:
@@ -60,15 +60,29 @@ def looks_like_status(document: object) -> bool:
 
 
 class _StatusReader:
+    """One pass over the document, in its order: what Juju lists, unit by unit.
+
+    A 20,000-unit status is read in well under a second: the place of each entry (`where`) is only
+    spelt out for an error message, hosts, locations and catalog rows are shared between the units
+    and claims that have the same ones, and a status Juju wrote on one line (no newline, no escape)
+    has every unit's key on line 1 without a search through its text.
+    """
+
     def __init__(self, parsed: Parsed, catalog: Catalog, profile: Profile):
         self.parsed = parsed
         self.input = parsed.input
         self.catalog = catalog
         self.profile: Profile = profile
-        self.json_lines: dict[str, int] = parsed.json_key_lines(_UNIT_KEY) if parsed.is_json else {}
         self.units: list[Unit] = []
         self.claims: list[Claim] = []
         self.problems: list[Problem] = []
+        self._one_line = parsed.is_json and "\n" not in parsed.text and "\\" not in parsed.text
+        self._json_lines: dict[str, int] | None = None
+        self._locations: dict[int | None, Location] = {}
+        self._on_line_1 = Location(self.input, 1)
+        self._on_no_line = Location(self.input, None)
+        self._hosts: dict[str, Host] = {}
+        self._known_ports: dict[str, dict[str, tuple[PortRange, CatalogRow | None]]] = {}
 
     def error(self, where: str, problem: str, container: object, key: object = None) -> InputError:
         return InputError(self.input, problem, where=where, line=line_of(container, key))
@@ -84,10 +98,23 @@ class _StatusReader:
         return found
 
     def location(self, container: object, key: object) -> Location:
-        line = line_of(container, key)
-        if line is None and isinstance(key, str):
-            line = self.json_lines.get(key)
-        return Location(self.input, line)
+        if self.parsed.is_json:  # plain dicts: no line of their own
+            line = self._json_line(key) if isinstance(key, str) else None
+        else:
+            line = line_of(container, key)
+        found = self._locations.get(line)
+        if found is None:
+            found = self._locations[line] = Location(self.input, line)
+        return found
+
+    def _json_line(self, key: str) -> int | None:
+        """The line of the first `"<unit>":` key in the JSON text (json keeps no positions)."""
+        if self._one_line:
+            # Every key is on line 1, and without escapes each unit key is in the text as it reads.
+            return 1 if _UNIT_NAME.fullmatch(key) else None
+        if self._json_lines is None:
+            self._json_lines = self.parsed.json_key_lines(_UNIT_KEY)
+        return self._json_lines.get(key)
 
     def read(self, document: object) -> Deployment:
         top = as_mapping(document)
@@ -124,15 +151,10 @@ class _StatusReader:
             if not self.catalog.knows(charms[name], self.profile):
                 unchecked.append(name)
             units = self.mapping(entry.get("units"), f"{where}.units", entry, "units", "a mapping of units")
+            if self.parsed.is_json and self._plain_units(units, name, charms):
+                continue
             for unit_name, unit_value in units.items():
-                self._unit(
-                    name=str(unit_name),
-                    value=unit_value,
-                    app=name,
-                    charms=charms,
-                    units=units,
-                    where=f"{where}.units",
-                )
+                self._unit(str(unit_name), unit_value, name, charms, units, f"{where}.units", None)
         return Deployment(
             input=self.input,
             applications=MappingProxyType(applications),
@@ -166,6 +188,10 @@ class _StatusReader:
     def _machines(self, machines: Mapping[Any, object], where: str = "machines") -> None:
         """Only checks the shape: a unit names its machine itself, and that id is the host."""
         for key, value in machines.items():
+            if isinstance(value, dict):
+                containers = cast(Mapping[Any, object], value).get("containers")
+                if containers is None:
+                    continue
             entry = self.mapping(value, path(where, str(key)), machines, key, "a mapping of machine status")
             containers = entry.get("containers")
             if containers is not None:
@@ -212,38 +238,50 @@ class _StatusReader:
         )
         return rules or None  # an empty list of rules says no more than none
 
-    def _unit(
+    def _unit(  # noqa: PLR0917 - positional: called once per unit of the largest models
         self,
-        *,
         name: str,
         value: object,
         app: str,
         charms: Mapping[str, str],
         units: Mapping[Any, object],
-        where: str,
-        host: Host | None = None,
+        where: Where,
+        host: Host | None,
     ) -> None:
-        unit_where = path(where, name)
-        entry = self.mapping(value, unit_where, units, name, "a mapping of unit status")
-        location = self.location(units, name)
+        """One unit and its subordinates; `where` is the mapping it is listed in, spelt out on error.
+
+        Run once per unit of the largest models, so it keeps to what each unit needs: nothing is
+        spelt out unless it is wrong, and a port text read before costs one lookup.
+        """
+        if isinstance(value, dict):
+            entry = cast(Mapping[Any, object], value)
+        else:
+            entry = self.mapping(value, path(_spelt(where), name), units, name, "a mapping of unit status")
+        if self._one_line:
+            location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
+        else:
+            location = self.location(units, name)
         subordinate = host is not None
         if host is None:
             machine = entry.get("machine")
-            if machine is not None and not isinstance(machine, str | int):
+            if machine is not None and not isinstance(machine, (str, int)):
                 raise self.error(
-                    f"{unit_where}.machine",
+                    f"{path(_spelt(where), name)}.machine",
                     f"expected a machine id, found {describe(machine)}",
                     entry,
                     "machine",
                 )
             # A Kubernetes unit (or one not yet on a machine) is a host of its own.
-            host = Host(str(machine)) if machine is not None and machine != "" else Host(name)
-        unit_app = name.split("/", 1)[0] if "/" in name else app
+            machine = str(machine) if machine is not None and machine != "" else name
+            host = self._hosts.get(machine)
+            if host is None:
+                host = self._hosts[machine] = Host(machine)
+        unit_app = name.partition("/")[0] if "/" in name else app
         # Juju lists a unit under the application whose name it carries, a subordinate under its
         # principal's unit, and every application (cmd/juju/status/formatter.go): nothing else is Juju's.
         if not subordinate and unit_app != app:
             raise self.error(
-                unit_where,
+                path(_spelt(where), name),
                 f"unit {quote(name)} is listed under application {quote(app)}: Juju lists a unit under the "
                 "application whose name it carries",
                 units,
@@ -251,7 +289,7 @@ class _StatusReader:
             )
         if subordinate and unit_app not in charms:
             raise self.error(
-                unit_where,
+                path(_spelt(where), name),
                 f"subordinate unit {quote(name)} belongs to no application of this status: Juju lists "
                 "every application, subordinates included",
                 units,
@@ -259,55 +297,210 @@ class _StatusReader:
             )
         charm = charms.get(unit_app, unit_app)
         # docs/juju-facts.md#status-formats: open-ports lists ranges without their endpoints.
-        unit = Unit(name, unit_app, charm, host, subordinate=subordinate, location=location)
-        self.units.append(replace(unit, endpoints_known=False))
+        self.units.append(_new(Unit, (name, unit_app, charm, host, subordinate, location, "", False)))
         ports = entry.get("open-ports")
         if ports is not None:
-            items = as_sequence(ports)
-            if items is None:
+            if not isinstance(ports, list):
                 raise self.error(
-                    f"{unit_where}.open-ports",
+                    f"{path(_spelt(where), name)}.open-ports",
                     f"expected a list of ports, found {describe(ports)}",
                     entry,
                     "open-ports",
                 )
-            for i, text in enumerate(items):
-                item_line = line_of(items, i)
-                self._port(
-                    name, charm, text, location if item_line is None else Location(self.input, item_line)
-                )
+            if isinstance(ports, YamlList):
+                for i, text in enumerate(ports):
+                    item_line = line_of(ports, i)
+                    self._port(
+                        name, charm, text, location if item_line is None else Location(self.input, item_line)
+                    )
+            else:
+                for text in cast(list[object], ports):
+                    self._port(name, charm, text, location)
         subs = entry.get("subordinates")
         if subs is not None:
-            sub_units = self.mapping(
-                subs, f"{unit_where}.subordinates", entry, "subordinates", "a mapping of subordinate units"
-            )
+            if isinstance(subs, dict):
+                sub_units = cast(Mapping[Any, object], subs)
+            else:
+                sub_units = self.mapping(
+                    subs,
+                    f"{path(_spelt(where), name)}.subordinates",
+                    entry,
+                    "subordinates",
+                    "a mapping of subordinate units",
+                )
             for sub_name, sub_value in sub_units.items():
                 # a subordinate runs in its principal's machine (or container, or pod)
-                self._unit(
-                    name=str(sub_name),
-                    value=sub_value,
-                    app=app,
-                    charms=charms,
-                    units=sub_units,
-                    where=f"{unit_where}.subordinates",
-                    host=host,
-                )
+                self._unit(str(sub_name), sub_value, app, charms, sub_units, (where, name), host)
 
-    def _port(self, unit: str, charm: str, text: object, location: Location) -> None:
+    def _plain_units(self, units: Mapping[Any, object], app: str, charms: Mapping[str, str]) -> bool:
+        """An application's units as `_unit` reads them, when they are as Juju writes them; else False.
+
+        The JSON Juju writes: each unit a mapping with a machine id, a list of port texts read
+        before or readable, and subordinates that have none of their own. That is read here in one
+        tight loop; anything else (a port Juju would not print, a unit under another application's
+        name, a Kubernetes unit) puts the application back as it was and leaves it to `_unit`, which
+        says what is wrong. tests/unit/sources/test_juju_status.py holds the two to the same result.
+        """
+        units_before, claims_before = len(self.units), len(self.claims)
+        if not self._plain_units_of(units, app, charms):
+            del self.units[units_before:], self.claims[claims_before:]
+            return False
+        return True
+
+    def _plain_units_of(self, units: Mapping[Any, object], app: str, charms: Mapping[str, str]) -> bool:
+        hosts, add_unit, add_claim, one_line = (
+            self._hosts,
+            self.units.append,
+            self.claims.append,
+            self._one_line,
+        )
+        charm = charms.get(app, app)
+        known = self._ports_of(charm)
+        cut = len(app)
+        for name, value in units.items():
+            if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
+                return False  # not a mapping, or not named after its application: `_unit` says why
+            machine = value.get("machine")
+            if type(machine) is not str or not machine:
+                return False
+            host = hosts.get(machine)
+            if host is None:
+                host = hosts[machine] = Host(machine)
+            if one_line:
+                location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
+            else:
+                location = self.location(units, name)
+            add_unit(_new(Unit, (name, app, charm, host, False, location, "", False)))
+            ports = value.get("open-ports")
+            if ports is not None:
+                if type(ports) is not list:
+                    return False
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
+            subs = value.get("subordinates")
+            if subs is not None and not self._plain_subordinates(subs, host, charms):
+                return False
+        return True
+
+    def _plain_subordinates(self, subs: object, host: Host, charms: Mapping[str, str]) -> bool:
+        if type(subs) is not dict:
+            return False
+        add_unit, add_claim, one_line = self.units.append, self.claims.append, self._one_line
+        for name, value in subs.items():
+            cut = name.find("/")
+            if type(value) is not dict or cut < 0:
+                return False
+            app = name[:cut]
+            if app not in charms or value.get("subordinates") is not None:
+                return False
+            if one_line:
+                location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
+            else:
+                location = self.location(subs, name)
+            charm = charms[app]
+            add_unit(_new(Unit, (name, app, charm, host, True, location, "", False)))
+            ports = value.get("open-ports")
+            if ports is not None:
+                if type(ports) is not list:
+                    return False
+                known = self._ports_of(charm)
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
+        return True
+
+    def _ports_of(self, charm: str) -> dict[str, tuple[PortRange, CatalogRow | None]]:
+        """The port texts of one charm read so far, each with its range and catalog row."""
+        found = self._known_ports.get(charm)
+        if found is None:
+            found = self._known_ports[charm] = {}
+        return found
+
+    def _learn_port(self, charm: str, text: object) -> tuple[PortRange, CatalogRow | None] | None:
+        """A port text read for the first time: its range and row, or None if Juju would not print it."""
+        if type(text) is not str:
+            return None
         try:
             port = PortRange.parse(text)
-        except PortRangeError as err:
-            self.problems.append(
-                Problem(
-                    message=f"unit {path(unit)} reports an open port Juju would not print: {plain(str(err), 200)}",
-                    units=(unit,),
-                    fix=f"check the opened ports of {path(unit)} with `juju exec --unit {path(unit)} opened-ports`",
-                    location=location,
+        except PortRangeError:
+            return None
+        found = self._ports_of(charm)[text] = (port, self.catalog.row_for(charm, port, self.profile))
+        return found
+
+    def _port(self, unit: str, charm: str, text: object, location: Location) -> None:
+        port_row = self._ports_of(charm).get(text) if type(text) is str else None
+        if port_row is None:
+            try:
+                port = PortRange.parse(text)
+            except PortRangeError as err:
+                self.problems.append(
+                    Problem(
+                        message=f"unit {path(unit)} reports an open port Juju would not print: {plain(str(err), 200)}",
+                        units=(unit,),
+                        fix=f"check the opened ports of {path(unit)} with `juju exec --unit {path(unit)} opened-ports`",
+                        location=location,
+                    )
                 )
-            )
-            return
-        row = self.catalog.row_for(charm, port, self.profile)
-        self.claims.append(Claim(unit, port, "", "observed", None, row, location))
+                return
+            port_row = (port, self.catalog.row_for(charm, port, self.profile))
+            if type(text) is str:
+                self._ports_of(charm)[text] = port_row
+        self.claims.append(
+            _new(Claim, (unit, port_row[0], "", "observed", None, port_row[1], location, None, None, None))
+        )
+
+
+# Builds a model tuple from all its fields at C speed (what `_make` does), for the per-unit hot path.
+_new = tuple.__new__
+
+
+Where = str | tuple["Where", str]
+"""Where a unit is listed: `applications.<app>.units`, or its principal's subordinates."""
+
+
+def _spelt(where: Where) -> str:
+    """`where` as messages print it: `applications.lxd.units.lxd/0.subordinates`."""
+    if isinstance(where, str):
+        return where
+    parent, principal = where
+    return f"{path(_spelt(parent), principal)}.subordinates"
 
 
 def from_parsed(parsed: Parsed, *, catalog: Catalog, profile: Profile) -> Deployment:

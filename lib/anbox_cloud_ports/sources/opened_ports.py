@@ -20,8 +20,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import PortRangeError
 from ..model import Location
@@ -53,8 +52,7 @@ def looks_like_exec(document: object) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class UnitPorts:
+class UnitPorts(NamedTuple):
     """One unit's opened ports, each with the endpoints it is opened for (`""`: all endpoints).
 
     `failure` says why the task gave nothing usable (then `ports` is empty); `bad` holds entries
@@ -69,8 +67,7 @@ class UnitPorts:
     bad: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class OpenedPorts:
+class OpenedPorts(NamedTuple):
     """A parsed `juju exec ... opened-ports --endpoints` dump: what it completes is in `apply`."""
 
     input: str

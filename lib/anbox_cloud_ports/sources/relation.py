@@ -133,6 +133,10 @@ def _decode_all(
         if not good:
             continue
         first = good[0]
+        if len(good) == 1:  # one relation, the common case: nothing to merge, duplicates dropped
+            claims = tuple(dict.fromkeys(first.claims)) if len(first.claims) > 1 else first.claims
+            decoded.append(first if len(claims) == len(first.claims) else replace(first, claims=claims))
+            continue
         claims = tuple(dict.fromkeys(c for unit in good for c in unit.claims))
         decoded.append(replace(first, claims=claims))
         differing = _differing(good)

@@ -11,14 +11,12 @@ the applications it names (sources.combine).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..model import ExposeTarget, Location
 from ..names import is_application, is_endpoint, is_space
 from ..text import quote
-from .bundle import expose_target
 from .shape import Shape
 from .yamlload import Parsed, as_mapping, path
 
@@ -43,6 +41,8 @@ def read_expose_rules(
 
     Endpoint and space names must be Juju's (docs/juju-facts.md#names); `""` stays the wildcard.
     """
+    from .bundle import expose_target  # the bundle reader's own rule for one; imported only here
+
     rules = shape.mapping(value, path(where, str(key)), container, key, what="a mapping of endpoints")
     result: dict[str, ExposeTarget] = {}
     for raw, body in rules.items():
@@ -60,8 +60,7 @@ def read_expose_rules(
     return MappingProxyType(result)
 
 
-@dataclass(frozen=True, slots=True)
-class ApplicationExposure:
+class ApplicationExposure(NamedTuple):
     """What show-application says of one application's exposure.
 
     `rules` is None when it says `exposed: true` without `exposed-endpoints`: the firewaller would
@@ -76,8 +75,7 @@ class ApplicationExposure:
     location: Location
 
 
-@dataclass(frozen=True, slots=True)
-class ShowApplication:
+class ShowApplication(NamedTuple):
     """A parsed show-application dump: what it completes in a status is in `apply`."""
 
     input: str

@@ -10,9 +10,8 @@ nothing of subnets, so it is refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InputError
 from ..names import is_cidr, is_space
@@ -31,8 +30,7 @@ def looks_like_spaces(document: object) -> bool:
     return top is not None and set(top) == {"spaces"}
 
 
-@dataclass(frozen=True, slots=True)
-class SpaceList:
+class SpaceList(NamedTuple):
     """Each space's subnets. `complete`: the whole list (`juju spaces`), not a few `--space` options."""
 
     input: str

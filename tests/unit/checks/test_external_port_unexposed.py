@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 from anbox_cloud_ports.checks import check
@@ -61,10 +60,9 @@ def test_unexposed_app_without_required_external_rows_is_fine():
 def test_exposed_to_an_unknown_audience_is_not_called_unreachable():
     # juju status: `exposed: true` without the rules; they may well reach 5349.
     deployment = layout({"coturn/0": "1"})
-    blind = replace(
-        deployment,
+    blind = deployment._replace(
         applications=MappingProxyType(
-            {k: replace(a, expose_rules_known=False) for k, a in deployment.applications.items()}
+            {k: a._replace(expose_rules_known=False) for k, a in deployment.applications.items()}
         ),
     )
     assert check(blind).findings == ()
@@ -73,12 +71,12 @@ def test_exposed_to_an_unknown_audience_is_not_called_unreachable():
 def test_unknown_endpoints_are_unreached_only_when_no_place_gets_a_rule():
     # Exposed on `metrics` only: a port opened for all endpoints would be reached, so no finding...
     deployment = layout({"coturn/0": "1"}, exposed={"coturn": {"metrics": everyone()}})
-    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    unknown = deployment._replace(units=tuple(u._replace(endpoints_known=False) for u in deployment.units))
     assert check(unknown).findings == ()
     # ...but a rule whose space has no subnets makes no rule at all, wherever the port is.
     empty = {"": ExposeTarget(spaces=("empty",))}
     spaced = layout({"coturn/0": "1"}, exposed={"coturn": empty})
-    spaced = replace(spaced, models=MappingProxyType({"": Model("", spaces=MappingProxyType({"empty": ()}))}))
+    spaced = spaced._replace(models=MappingProxyType({"": Model("", spaces=MappingProxyType({"empty": ()}))}))
     [finding] = check(spaced).findings
     assert (finding.rule, finding.severity) == ("external-port-unexposed", "warning")
 
@@ -86,5 +84,5 @@ def test_unknown_endpoints_are_unreached_only_when_no_place_gets_a_rule():
 def test_kubernetes_models_are_not_told_to_expose():
     """docs/juju-facts.md#expose: `juju expose` has no effect on sidecar charms."""
     deployment = layout({"coturn/0": "coturn/0"})
-    k8s = replace(deployment, models=MappingProxyType({"": Model("", "anbox-k8s", "caas")}))
+    k8s = deployment._replace(models=MappingProxyType({"": Model("", "anbox-k8s", "caas")}))
     assert check(k8s).findings == ()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import MappingProxyType
 
 import pytest
@@ -94,7 +93,7 @@ def _nats_to_space(spaces: dict[str, tuple[str, ...]] | None) -> Deployment:
     )
     if spaces is None:
         return deployment
-    return replace(deployment, models=MappingProxyType({"": Model("", spaces=MappingProxyType(spaces))}))
+    return deployment._replace(models=MappingProxyType({"": Model("", spaces=MappingProxyType(spaces))}))
 
 
 def test_a_space_is_not_private_by_itself():
@@ -193,7 +192,7 @@ def test_unknown_endpoint_with_a_private_override_is_not_certain():
     # Opened for all endpoints: wildcard (public) and internal; on `internal`: 10.0.0.0/8 only.
     rules = {"": everyone(), "internal": ExposeTarget(cidrs=("10.0.0.0/8",))}
     deployment = layout({"lxd/0": "3"}, exposed={"lxd": rules})
-    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    unknown = deployment._replace(units=tuple(u._replace(endpoints_known=False) for u in deployment.units))
     [finding] = check(unknown).findings
     assert finding.severity == "warning"
     assert "if it is opened on endpoint internal" in finding.message
@@ -202,7 +201,7 @@ def test_unknown_endpoint_with_a_private_override_is_not_certain():
 def test_exposure_on_a_kubernetes_model_is_information_not_an_error():
     """docs/juju-facts.md#expose: `juju expose` has no effect on sidecar charms."""
     deployment = layout({"lxd/0": "lxd/0", "coturn/0": "coturn/0"}, exposed={"lxd": {"": everyone()}})
-    k8s = replace(deployment, models=MappingProxyType({"": Model("", "anbox-k8s", "caas")}))
+    k8s = deployment._replace(models=MappingProxyType({"": Model("", "anbox-k8s", "caas")}))
     findings = check(k8s).findings
     assert [(f.rule, f.severity) for f in findings] == [("internal-port-exposed", "info")]
     [info] = findings
@@ -225,7 +224,7 @@ def test_the_fix_names_the_rule_that_reaches_the_port():
 def test_a_leak_wherever_the_port_is_opened_is_certain_without_naming_the_exec():
     # A bundle's `expose: true` (the wildcard): every place 8443 could be opened gets it.
     deployment = layout({"lxd/0": "3"}, exposed={"lxd": {"": everyone()}})
-    unknown = replace(deployment, units=tuple(replace(u, endpoints_known=False) for u in deployment.units))
+    unknown = deployment._replace(units=tuple(u._replace(endpoints_known=False) for u in deployment.units))
     [finding] = check(unknown).findings
     assert finding.severity == "error"
     assert finding.message.startswith(

@@ -377,6 +377,21 @@ def test_ams_port_on_its_own_prometheus_port_is_two_services_on_one_port():
     assert finding.fix == "Set ams option port to 20003 (checked free for tcp on machine 1)."
 
 
+def test_two_services_beside_a_port_of_the_units_own_are_still_two_services():
+    """A claim without a catalog row on the same range is no service: the finding names the two
+    services (it was an AssertionError, found by the oracle test's hypothesis)."""
+    ams = unit("ams/0", "1")
+    api, prom = CATALOG.for_charm("ams")
+    claims = [
+        claim("ams/0", "9000/tcp"),
+        claim("ams/0", "9000/tcp", row=api),
+        claim("ams/0", "9000/tcp", row=prom),
+    ]
+    [finding] = rules(check(build([ams], claims)), "port-conflict")
+    assert finding.views == ("bind",)
+    assert "for both AMS's HTTPS API and AMS's HTTPS Prometheus endpoint" in finding.message
+
+
 def test_both_ams_options_on_one_port_name_both_options():
     ams = unit("ams/0", "1")
     [finding] = rules(

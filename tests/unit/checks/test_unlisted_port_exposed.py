@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.model import ExposeTarget
 from tests.unit.checks.builders import P, build, claim, everyone, unit
@@ -16,8 +14,8 @@ def findings(
     exposed: dict[str, ExposeTarget], *, terraform: bool = False, endpoints_known: bool = False
 ) -> list[tuple[str, str, str]]:
     deployment = build(LB, CLAIMS, exposed={"lb": exposed})
-    deployment = replace(
-        deployment, endpoints_known=endpoints_known, exposure_syntax="terraform" if terraform else "juju"
+    deployment = deployment._replace(
+        endpoints_known=endpoints_known, exposure_syntax="terraform" if terraform else "juju"
     )
     return [
         (f.severity, str(f.ports[0]), f.fix or "")
@@ -52,8 +50,8 @@ def test_a_port_opened_on_an_endpoint_no_rule_names_is_not_reached() -> None:
 def test_unexposed_or_unknown_exposure_says_nothing() -> None:
     assert findings({}) == []
     deployment = build(LB, CLAIMS, exposed={"lb": {"": everyone()}})
-    apps = {k: replace(a, exposure_known=False) for k, a in deployment.applications.items()}
-    assert not check(replace(deployment, applications=apps)).findings
+    apps = {k: a._replace(exposure_known=False) for k, a in deployment.applications.items()}
+    assert not check(deployment._replace(applications=apps)).findings
 
 
 def test_a_charm_that_opens_nothing_exposes_nothing() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,7 +96,7 @@ def models(draw: st.DrawFn):
     exposed = {n: {"": everyone()} for n in names if draw(st.booleans())}
     deployment = layout(placement, exposed=exposed)
     # as `juju status` reads: observed ports, endpoints not said
-    return replace(deployment, observed=True, endpoints_known=False)
+    return deployment._replace(observed=True, endpoints_known=False)
 
 
 @settings(settings.get_profile("fix"))
@@ -116,7 +114,7 @@ def test_every_generated_model_gets_proved_commands(deployment):  # type: ignore
 
 
 def test_apply_moves_into_the_next_container():
-    deployment = replace(layout({"ams/0": "0", "ams/1": "0"}), observed=True)
+    deployment = layout({"ams/0": "0", "ams/1": "0"})._replace(observed=True)
     report = check(deployment)
     changes = plan(report, catalog=CATALOG)
     [move] = changes.changes

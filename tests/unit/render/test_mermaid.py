@@ -5,7 +5,6 @@ tests/integration/test_render_browser.py renders the same diagrams with mermaid 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from anbox_cloud_ports.checks import check
@@ -63,8 +62,8 @@ def test_large_deployments_expand_only_hosts_with_findings():
         names = [f"lxd/{2 + 2 * i}"] + ([f"lxd/{3 + 2 * i}"] if i % 4 == 0 else [])
         for name in names:
             units.append(Unit(name, "lxd", "ams-lxd", Host(str(10 + i))))
-            claims += [replace(c, unit=name) for c in template]
-    report = check(replace(REFERENCE, units=tuple(units), claims=tuple(claims)))
+            claims += [c._replace(unit=name) for c in template]
+    report = check(REFERENCE._replace(units=tuple(units), claims=tuple(claims)))
     flagged = {h for f in report.findings for h in f.hosts}
     assert len(flagged) == 100
     diagram = render_mermaid(report)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.model import Deployment, ExposeTarget, Location
-from anbox_cloud_ports.sources import load, load_status
+from anbox_cloud_ports.sources import juju_status, load, load_status
 
 STATUS = Path(__file__).parents[1] / "data" / "status"
 
@@ -231,3 +233,87 @@ def test_a_unit_under_an_application_it_does_not_belong_to_is_refused(units: str
         load(text, input="s.yaml")
     assert error in str(info.value)
     assert str(info.value).startswith("s.yaml:5: ")
+
+
+# -- the tight loop for units as Juju writes them, held to the general reader -----------------------
+
+_MACHINES = ("0", "1", "0/lxd/3", "", 7, None, ["x"])
+_PORT_TEXTS = ("80/tcp", "443/tcp", "10000-11000/udp", "icmp", "70000/tcp", "5/TCP", 80, None)
+_UNIT_NAMES = ("app/0", "app/1", "app/12", "other/0", "app", "App/1", "app/01", "sub/0", "sub/3")
+
+
+@st.composite
+def _status_documents(draw: st.DrawFn) -> tuple[str, bool]:
+    """A `juju status` JSON text (one line, or indented), mostly as Juju writes it, sometimes not."""
+
+    def unit(subordinate: bool) -> object:
+        if draw(st.integers(0, 30)) == 0:
+            return draw(st.sampled_from((None, [], "x", 3)))
+        entry: dict[str, object] = {}
+        if not subordinate or draw(st.booleans()):
+            entry["machine"] = (
+                draw(st.sampled_from(_MACHINES[:3]))
+                if draw(st.integers(0, 9))
+                else draw(st.sampled_from(_MACHINES))
+            )
+        if draw(st.integers(0, 9)):
+            if draw(st.integers(0, 20)):
+                entry["open-ports"] = draw(st.lists(st.sampled_from(_PORT_TEXTS[:4]), max_size=3))
+            else:
+                entry["open-ports"] = draw(st.sampled_from((["70000/tcp"], [80], "80/tcp", ["5/TCP"])))
+        if not subordinate and draw(st.integers(0, 2)) == 0:
+            subs = {
+                draw(
+                    st.sampled_from(("sub/0", "sub/1", "sub/2", "sub/3", "sub/4", "sub/5", "ghost/0", "sub"))
+                ): unit(True)
+                for _ in range(draw(st.integers(0, 2)))
+            }
+            entry["subordinates"] = subs if draw(st.integers(0, 20)) else ["sub/0"]
+        if subordinate and draw(st.integers(0, 30)) == 0:
+            entry["subordinates"] = {"sub/9": {}}
+        return entry
+
+    apps: dict[str, object] = {}
+    for app, charm in (("app", "ams-lxd"), ("other", "haproxy"), ("sub", "node-exporter")):
+        names = st.builds(f"{app}/{{}}".format, st.integers(0, 12))
+        odd = st.sampled_from(_UNIT_NAMES)
+        units = {
+            draw(names if draw(st.integers(0, 15)) else odd): unit(False)
+            for _ in range(draw(st.integers(0, 4)))
+        }
+        apps[app] = {"charm": charm, "exposed": draw(st.booleans()), "units": units}
+    document = {"model": {"name": "m", "type": "iaas"}, "machines": {}, "applications": apps}
+    indented = draw(st.booleans())
+    return json.dumps(
+        document, indent=2 if indented else None, separators=None if indented else (",", ":")
+    ), indented
+
+
+def _read(text: str) -> object:
+    try:
+        return load_status(text.encode(), input="s.json")
+    except InputError as err:
+        return str(err)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(_status_documents())
+def test_the_tight_loop_reads_what_the_general_reader_reads(document: tuple[str, bool]) -> None:
+    text, _ = document
+    fast = _read(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(juju_status._StatusReader, "_plain_units", lambda *_: False)
+        general = _read(text)
+    assert fast == general
+
+
+def test_a_status_on_one_line_has_every_unit_on_line_1() -> None:
+    """Juju writes its JSON on one line: the line of each unit key is 1, found without a search."""
+    document = {
+        "model": {"name": "m"},
+        "applications": {"a": {"charm": "ams", "units": {"a/0": {"machine": "0"}}}},
+    }
+    one_line = load_status(json.dumps(document).encode(), input="s.json")
+    indented = load_status(json.dumps(document, indent=1).encode(), input="s.json")
+    assert one_line.units[0].location == Location("s.json", 1)
+    assert indented.units[0].location == Location("s.json", 9)
