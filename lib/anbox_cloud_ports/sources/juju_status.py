@@ -48,7 +48,8 @@ from .yamlload import Parsed, YamlList, as_mapping, as_sequence, describe, line_
 _UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
 # Unit names joined one a line, each as `_UNIT_NAME` reads one: every name checked in one C-level pass.
-_UNIT_NAME_LINES = re.compile(rf"(?:{_UNIT_NAME.pattern}(?:\n{_UNIT_NAME.pattern})*)?")
+# The repeat is possessive: a plain one would keep a backtracking point per name (names.py `_one_a_line`).
+_UNIT_NAME_LINES = re.compile(rf"(?:{_UNIT_NAME.pattern}(?:\n{_UNIT_NAME.pattern})*+)?")
 
 
 def looks_like_status(document: object) -> bool:
