@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -452,7 +453,17 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
     report = check(deployment, catalog=catalog, juju=args.juju or "3")
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
+    if _left_to_exit is not None:
+        _left_to_exit.append(report)
     return EXIT_FINDINGS if report.summary.errors else EXIT_OK
+
+
+_left_to_exit: list[object] | None = None
+"""Where `run` keeps a check's report (and its deployment) until the process exits, None in `main`.
+
+Freed object by object, the units and claims of a 20,000-unit status cost about 8 ms more, for a
+process about to leave at once; a caller of `main` gets everything freed as usual.
+"""
 
 
 def _terraform_directory_input(inputs: Sequence[str]) -> bool:
@@ -597,9 +608,15 @@ def run() -> NoReturn:
 
     Freeing every object and module of a finished command one by one costs the interpreter more than
     checking a small bundle, and nothing is left to do once the output is flushed (the command
-    registers no exit handlers); mypy's `hard_exit` does the same. Tests and other callers use
-    `main()`, which returns.
+    registers no exit handlers); mypy's `hard_exit` does the same, and a check's report is kept
+    for the exit rather than freed (`_left_to_exit`). Tests and other callers use `main()`, which
+    returns and keeps nothing.
     """
+    global _left_to_exit  # noqa: PLW0603 - the one process-wide switch, set once, by the process's entry point
+    _left_to_exit = []
+    # Nothing is freed before the exit, so the collector has nothing to find: resumed after the
+    # command, it would walk the kept report's objects once, for nothing.
+    gc.disable()
     status = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BrokenPipeError, ValueError):  # the reader went away, or it is closed

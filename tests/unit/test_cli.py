@@ -663,3 +663,30 @@ def test_help_is_laid_out_as_argparse_lays_it_out(
     ours = [cli._parser().format_help(), run("check", "--help")[1]]
     monkeypatch.setattr(cli, "_Formatter", argparse.HelpFormatter)
     assert ours == [cli._parser().format_help(), run("check", "--help")[1]]
+
+
+def test_the_command_keeps_the_report_for_its_exit_and_main_keeps_nothing(
+    broken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`run` leaves the report to the process's exit (not freed one object at a time); `main` frees it."""
+    from anbox_cloud_ports import cli
+
+    def kept() -> list[object] | None:
+        return cli._left_to_exit
+
+    code, out, _ = run("check", str(broken), "--format", "json")
+    assert kept() is None
+    exits: list[int] = []
+
+    def leave(status: int) -> None:
+        exits.append(status)
+        raise SystemExit(status)
+
+    monkeypatch.setattr(cli.os, "_exit", leave)
+    monkeypatch.setattr(sys, "argv", ["anbox-ports", "check", str(broken), "--format", "json"])
+    monkeypatch.setattr(cli, "_left_to_exit", None)
+    with pytest.raises(SystemExit):
+        cli.run()
+    assert exits == [code]
+    assert capsys.readouterr().out == out
+    assert [type(report).__name__ for report in kept() or ()] == ["Report"]

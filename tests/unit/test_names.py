@@ -161,3 +161,18 @@ def test_sorted_units_on_many_names_with_odd_ones_among_them(odd: list[str]) -> 
     names = [f"lxd/{n}" for n in range(100, 30, -1)] + odd
     assert sorted_units(names) == sorted(names, key=unit_sort_key)
     assert sorted_units(list(reversed(names))) == sorted(reversed(names), key=unit_sort_key)
+
+
+_NAME_TEXTS = st.one_of(
+    _UNIT_NAMES,
+    st.sampled_from(("0", "0/lxd/1", "10", "01", "0/lxd", "a\nb/0", "lxd/0\nlxd/1", "0\n1", "\n", "x" * 129)),
+    st.text(alphabet="az09-_/\n.", max_size=12),
+    st.integers(0, 3),
+)
+
+
+@given(st.lists(_NAME_TEXTS, max_size=30))
+def test_names_joined_one_a_line_match_as_each_name_does(texts: list[object]) -> None:
+    """`_all_match` checks names joined one a line: the answer is each name's own, newlines included."""
+    for pattern in (names.UNIT, names.APPLICATION, names.ENDPOINT, names._HOST):
+        assert names._all_match(texts, pattern) == all(names._valid(pattern, text) for text in texts)

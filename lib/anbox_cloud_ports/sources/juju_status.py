@@ -20,7 +20,7 @@ that has no machine yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, cast
 
@@ -47,6 +47,9 @@ from .yamlload import Parsed, YamlList, as_mapping, as_sequence, describe, line_
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
 _UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
+# Unit names joined one a line, each as `_UNIT_NAME` reads one: every name checked in one C-level pass.
+# The repeat is possessive: a plain one would keep a backtracking point per name (names.py `_one_a_line`).
+_UNIT_NAME_LINES = re.compile(rf"(?:{_UNIT_NAME.pattern}(?:\n{_UNIT_NAME.pattern})*+)?")
 
 
 def looks_like_status(document: object) -> bool:
@@ -357,6 +360,10 @@ class _StatusReader:
         charm = charms.get(app, app)
         known = self._ports_of(charm)
         cut = len(app)
+        subordinates: list[str] = []
+        if one_line and not _all_unit_names(units):
+            return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
+        location = self._on_line_1
         for name, value in units.items():
             if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
                 return False  # not a mapping, or not named after its application: `_unit` says why
@@ -366,9 +373,7 @@ class _StatusReader:
             host = hosts.get(machine)
             if host is None:
                 host = hosts[machine] = Host(machine)
-            if one_line:
-                location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
-            else:
+            if not one_line:
                 location = self.location(units, name)
             add_unit(_new(Unit, (name, app, charm, host, False, location, "", False)))
             ports = value.get("open-ports")
@@ -397,14 +402,19 @@ class _StatusReader:
                         )
                     )
             subs = value.get("subordinates")
-            if subs is not None and not self._plain_subordinates(subs, host, charms):
+            if subs is not None and not self._plain_subordinates(subs, host, charms, subordinates):
                 return False
-        return True
+        return not one_line or _all_unit_names(subordinates)
 
-    def _plain_subordinates(self, subs: object, host: Host, charms: Mapping[str, str]) -> bool:
+    def _plain_subordinates(
+        self, subs: object, host: Host, charms: Mapping[str, str], names: list[str]
+    ) -> bool:
+        """A unit's subordinates, their names added to `names` for its caller to check on one line."""
         if type(subs) is not dict:
             return False
         add_unit, add_claim, one_line = self.units.append, self.claims.append, self._one_line
+        location = self._on_line_1
+        names.extend(cast(dict[str, object], subs))
         for name, value in subs.items():
             cut = name.find("/")
             if type(value) is not dict or cut < 0:
@@ -412,9 +422,7 @@ class _StatusReader:
             app = name[:cut]
             if app not in charms or value.get("subordinates") is not None:
                 return False
-            if one_line:
-                location = self._on_line_1 if _UNIT_NAME.fullmatch(name) else self._on_no_line
-            else:
+            if not one_line:
                 location = self.location(subs, name)
             charm = charms[app]
             add_unit(_new(Unit, (name, app, charm, host, True, location, "", False)))
@@ -485,6 +493,15 @@ class _StatusReader:
         self.claims.append(
             _new(Claim, (unit, port_row[0], "", "observed", None, port_row[1], location, None, None, None))
         )
+
+
+def _all_unit_names(names: Iterable[str]) -> bool:
+    """Whether `_UNIT_NAME` reads every one of `names` (none with a newline: a one-line document's keys).
+
+    On a one-line status this decides line 1 for a whole application's units at once; a name it
+    does not read sends the application back to `_unit`, which places each unit on its own.
+    """
+    return _UNIT_NAME_LINES.fullmatch("\n".join(names)) is not None
 
 
 # Builds a model tuple from all its fields at C speed (what `_make` does), for the per-unit hot path.

@@ -239,7 +239,7 @@ def test_a_unit_under_an_application_it_does_not_belong_to_is_refused(units: str
 
 _MACHINES = ("0", "1", "0/lxd/3", "", 7, None, ["x"])
 _PORT_TEXTS = ("80/tcp", "443/tcp", "10000-11000/udp", "icmp", "70000/tcp", "5/TCP", 80, None)
-_UNIT_NAMES = ("app/0", "app/1", "app/12", "other/0", "app", "App/1", "app/01", "sub/0", "sub/3")
+_UNIT_NAMES = ("app/0", "app/1", "app/12", "other/0", "app", "App/1", "app/01", "app/x", "sub/0", "sub/3")
 
 
 @st.composite
@@ -264,7 +264,9 @@ def _status_documents(draw: st.DrawFn) -> tuple[str, bool]:
         if not subordinate and draw(st.integers(0, 2)) == 0:
             subs = {
                 draw(
-                    st.sampled_from(("sub/0", "sub/1", "sub/2", "sub/3", "sub/4", "sub/5", "ghost/0", "sub"))
+                    st.sampled_from(
+                        ("sub/0", "sub/1", "sub/2", "sub/3", "sub/4", "sub/5", "ghost/0", "sub", "sub/x")
+                    )
                 ): unit(True)
                 for _ in range(draw(st.integers(0, 2)))
             }
