@@ -117,7 +117,7 @@ def test_the_duplicate_check_keeps_json_fast():
 # -- the repeated-key check without pairs, held to the check by pairs -----------------------------------
 
 
-def _by_pairs(text: str) -> object:
+def _by_pairs(text: str) -> tuple[str, object]:
     """What `load` read before the counting shortcut: every object through `_object`, or the error."""
     try:
         return ("document", json.loads(text, object_pairs_hook=yamlload._object, parse_float=JsonFloat))  # pyright: ignore[reportPrivateUsage]
@@ -127,7 +127,7 @@ def _by_pairs(text: str) -> object:
         return ("not json", None)
 
 
-def _by_load(text: str) -> object:
+def _by_load(text: str) -> tuple[str, object]:
     try:
         parsed = load(text, "s.json")
     except InputError as err:
