@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -689,4 +690,6 @@ def test_the_command_keeps_the_report_for_its_exit_and_main_keeps_nothing(
         cli.run()
     assert exits == [code]
     assert capsys.readouterr().out == out
-    assert [type(report).__name__ for report in kept() or ()] == ["Report"]
+    assert [type(one).__name__ for one in kept() or ()] == ["list", "Report"]
+    parsed = (kept() or [None])[0]
+    assert [type(one).__name__ for one in cast(list[object], parsed)] == ["Parsed"]

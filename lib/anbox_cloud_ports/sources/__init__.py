@@ -150,18 +150,26 @@ def load_inputs(
     profile: Profile = "charmed",
     spaces: Sequence[str] = (),
     model_names: Sequence[str] = (),
+    keep: list[object] | None = None,
 ) -> Deployment:
     """One or several inputs as one Deployment; `spaces` are `--space NAME=CIDR,...` options.
 
     One input is read as `load` reads it. Several are either `juju status` dumps (one per model) and
     the dumps that complete them, in any order, each detected by its content; or bundles, each
     deployed into a model of its own, named by `model_names` in order (`--model-name`), else by
-    the bundle's file name.
+    the bundle's file name. The parsed documents are added to `keep` when given: a process about to
+    exit keeps them rather than free a 20,000-unit status object by object (about 10 ms).
     """
     with gc_paused():
-        # The parsed documents are freed as the reading returns, while the collector still waits.
+        # Else the parsed documents are freed as the reading returns, while the collector still waits.
         return _read_inputs(
-            inputs, overlays, catalog or Catalog.builtin(), profile, spaces=spaces, model_names=model_names
+            inputs,
+            overlays,
+            catalog or Catalog.builtin(),
+            profile,
+            spaces=spaces,
+            model_names=model_names,
+            keep=keep,
         )
 
 
@@ -173,12 +181,15 @@ def _read_inputs(
     *,
     spaces: Sequence[str],
     model_names: Sequence[str],
+    keep: list[object] | None,
 ) -> Deployment:
     from . import detect, yamlload
     from .combine import merge_models
     from .detect import STATUS
 
     parsed = [yamlload.load(text, name) for text, name in inputs]
+    if keep is not None:
+        keep.append(parsed)
     if model_names and (len(parsed) < 2 or not _all_bundles(parsed)):
         raise InputError("--model-name", "names the models of several bundle INPUTs, one per bundle")
     if len(parsed) > 1 and _all_bundles(parsed):

@@ -15,7 +15,6 @@ the failure is reported, so one unit's agent being down hides nothing about the 
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -151,6 +150,8 @@ def _text(shape: Shape, results: Mapping[Any, object], key: str, where: str) -> 
     if not isinstance(value, str):
         raise shape.error(path(where, key), f"expected text, found {type(value).__name__}", results, key)
     if results.get(f"{key}-encoding") == "base64":
+        import base64  # only for output juju exec encoded: detecting a status input imports this module
+
         try:
             return base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):

@@ -6,9 +6,13 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from anbox_cloud_ports.errors import InputError
-from anbox_cloud_ports.sources.yamlload import assignments, line_of, load, scalar_text
+from anbox_cloud_ports.sources import yamlload
+from anbox_cloud_ports.sources.yamlload import JsonFloat, assignments, line_of, load, scalar_text
+from anbox_cloud_ports.text import quote
 
 
 def document(text: str) -> dict[str, object]:
@@ -108,3 +112,93 @@ def test_the_duplicate_check_keeps_json_fast():
     plain = time.perf_counter() - started
     print(f"{len(text) / 1e6:.1f} MB: load {ours * 1000:.0f} ms, json.loads alone {plain * 1000:.0f} ms")
     assert load(text, "s.json").documents[0] == json.loads(text)
+
+
+# -- the repeated-key check without pairs, held to the check by pairs -----------------------------------
+
+
+def _by_pairs(text: str) -> tuple[str, object]:
+    """What `load` read before the counting shortcut: every object through `_object`, or the error."""
+    try:
+        return ("document", json.loads(text, object_pairs_hook=yamlload._object, parse_float=JsonFloat))  # pyright: ignore[reportPrivateUsage]
+    except yamlload._DuplicateKeyError as err:  # pyright: ignore[reportPrivateUsage]
+        return ("repeated", err.args[0])
+    except (ValueError, RecursionError):
+        return ("not json", None)
+
+
+def _by_load(text: str) -> tuple[str, object]:
+    try:
+        parsed = load(text, "s.json")
+    except InputError as err:
+        if str(err).startswith("s.json: invalid JSON: key "):
+            return ("repeated", str(err))
+        return ("not json", None)  # refused by the YAML reader
+    if not parsed.is_json:
+        return ("not json", None)
+    [doc] = parsed.documents
+    return ("document", doc)
+
+
+# Keys and strings that test the count: quotes, backslashes, colons, blanks, `":` itself, non-ASCII.
+_KEY_TEXTS = st.text(alphabet=st.sampled_from(["a", "b", '"', "\\", ":", " ", "\n", "é", "/"]), max_size=4)
+
+
+def _key(key: str, escaped: bool) -> str:
+    """A key as JSON text: plain, or with every character escaped (`\\u0061` for `a`)."""
+    return '"' + "".join(f"\\u{ord(c):04x}" for c in key) + '"' if escaped else json.dumps(key)
+
+
+@st.composite
+def _json_texts(draw: st.DrawFn, depth: int = 0) -> str:
+    """A JSON object as text, written by hand so that a key may repeat, nested or not, and a colon
+    may follow its key after blanks."""
+    members: list[str] = []
+    keys = draw(st.lists(_KEY_TEXTS, max_size=4))
+    if keys and draw(st.booleans()):
+        keys.append(draw(st.sampled_from(keys)))  # a repeated key, escaped or not
+    for key in keys:
+        colon = draw(st.sampled_from([":", ":", ":", " :", ": ", "\n:", "\t : "]))
+        kind = draw(st.integers(0, 3 if depth < 3 else 2))
+        if kind == 0:
+            value = json.dumps(draw(_KEY_TEXTS))
+        elif kind == 1:
+            value = draw(st.sampled_from(["1", "1.5", "true", "null", '":"', '"a\\":"']))
+        elif kind == 2:
+            value = "[" + ",".join(draw(st.lists(st.sampled_from(['"x"', '":', "2"]), max_size=2))) + "]"
+        else:
+            value = draw(_json_texts(depth + 1))
+        members.append(_key(key, draw(st.booleans())) + colon + value)
+    return "{" + ",".join(members) + "}"
+
+
+@settings(max_examples=400)
+@given(_json_texts())
+def test_counting_keys_refuses_and_reads_exactly_what_pairs_do(text: str):
+    expected = _by_pairs(text)
+    got = _by_load(text)
+    if expected[0] == "repeated":
+        assert got == (
+            "repeated",
+            f"s.json: invalid JSON: key {quote(str(expected[1]))} is defined twice in one object",
+        )
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "shortcut"),
+    [
+        ('{"a":{"b":1,"c":[{"d":2}]}}', True),  # Juju's own writing: read by counting
+        ('{"a":1,"b":{"c":2,"c":3}}', False),  # a nested key repeated: one key short
+        ('{"a":1,"\\u0061":2}', False),  # the same key, escaped once
+        ('{"a" :1}', False),  # blanks before a colon: keys not counted
+        ('{"a":":"}', False),  # a string opening with a colon: one `":` more than keys
+        ('{"a":1,', False),  # not JSON: the pairs pass says so
+    ],
+)
+def test_keys_are_counted_only_where_the_count_is_exact(text: str, shortcut: bool):
+    found = yamlload._without_repeated_keys(text)  # pyright: ignore[reportPrivateUsage]
+    assert (found is not None) is shortcut
+    if found is not None:
+        assert found == (json.loads(text),)
