@@ -19,6 +19,7 @@ from operator import attrgetter, gt, itemgetter, le
 from typing import TYPE_CHECKING, cast
 
 from .errors import InputError
+from .model import Claim, Unit
 from .text import quote
 
 if TYPE_CHECKING:
@@ -198,12 +199,13 @@ def _all_match(texts: Collection[object], pattern: re.Pattern[str]) -> bool:
     Juju grammar matches a newline, so a match never runs from one name into the next); a newline
     inside a text would make two lines of one, so the newlines are counted first.
     """
-    if not all(map(isinstance, texts, repeat(str))):
+    try:
+        lines = "\n".join(cast("Collection[str]", texts))
+    except TypeError:  # join takes text only: this is the type check, in the same pass
         return False
     names = cast("Collection[str]", texts)
     if max(map(len, names), default=0) > MAX_NAME:
         return False
-    lines = "\n".join(names)
     return not names or (
         lines.count("\n") == len(names) - 1 and _one_a_line(pattern).fullmatch(lines) is not None
     )
@@ -227,12 +229,13 @@ def _one_a_line(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 _HOST = re.compile(rf"(?:{MACHINE.pattern})|(?:{UNIT.pattern})")  # is_host: a machine, or a unit (a pod)
-_NAME = attrgetter("name")
-_APP = attrgetter("application")
-_UNIT_MODEL = attrgetter("model")
+# Fields read by position, as a named tuple's own accessors do, minus an attribute lookup per item.
+_NAME = itemgetter(Unit._fields.index("name"))
+_APP = itemgetter(Unit._fields.index("application"))
+_UNIT_MODEL = itemgetter(Unit._fields.index("model"))
 _HOST_MODEL = attrgetter("host.model")
 _MACHINE = attrgetter("host.machine")
-_ENDPOINT = attrgetter("endpoint")
+_ENDPOINT = itemgetter(Claim._fields.index("endpoint"))
 
 
 # What each grammar allows, in words (docs/juju-facts.md#names has the expressions and their source).

@@ -168,6 +168,7 @@ _NAME_TEXTS = st.one_of(
     st.sampled_from(("0", "0/lxd/1", "10", "01", "0/lxd", "a\nb/0", "lxd/0\nlxd/1", "0\n1", "\n", "x" * 129)),
     st.text(alphabet="az09-_/\n.", max_size=12),
     st.integers(0, 3),
+    st.sampled_from((None, b"lxd/0", ["lxd/0"])),  # not text: join refuses them, as isinstance did
 )
 
 

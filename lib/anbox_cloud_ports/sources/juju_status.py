@@ -191,10 +191,8 @@ class _StatusReader:
     def _machines(self, machines: Mapping[Any, object], where: str = "machines") -> None:
         """Only checks the shape: a unit names its machine itself, and that id is the host."""
         for key, value in machines.items():
-            if isinstance(value, dict):
-                containers = cast(Mapping[Any, object], value).get("containers")
-                if containers is None:
-                    continue
+            if type(value) is dict and "containers" not in value:
+                continue  # a machine as Juju writes it, without containers: nothing to check
             entry = self.mapping(value, path(where, str(key)), machines, key, "a mapping of machine status")
             containers = entry.get("containers")
             if containers is not None:
@@ -351,19 +349,21 @@ class _StatusReader:
         return True
 
     def _plain_units_of(self, units: Mapping[Any, object], app: str, charms: Mapping[str, str]) -> bool:
-        hosts, add_unit, add_claim, one_line = (
-            self._hosts,
-            self.units.append,
-            self.claims.append,
-            self._one_line,
-        )
+        """Units and subordinates in one loop, their claims in one more: no Python call per unit.
+
+        A principal's subordinates are read where they stand, so units keep the order `_unit` gives
+        them; each unit with open ports is noted (name, charm, ports, location) for `_plain_claims`,
+        the one place claims are built, in the same order.
+        """
+        hosts, add_unit, one_line = self._hosts, self.units.append, self._one_line
         charm = charms.get(app, app)
-        known = self._ports_of(charm)
         cut = len(app)
+        holders: list[tuple[str, str, list[object], Location]] = []
+        hold = holders.append
         subordinates: list[str] = []
         if one_line and not _all_unit_names(units):
             return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
-        location = self._on_line_1
+        location = sub_location = self._on_line_1
         for name, value in units.items():
             if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
                 return False  # not a mapping, or not named after its application: `_unit` says why
@@ -372,7 +372,7 @@ class _StatusReader:
                 return False
             host = hosts.get(machine)
             if host is None:
-                host = hosts[machine] = Host(machine)
+                host = hosts[machine] = _new(Host, (machine, ""))
             if not one_line:
                 location = self.location(units, name)
             add_unit(_new(Unit, (name, app, charm, host, False, location, "", False)))
@@ -380,78 +380,48 @@ class _StatusReader:
             if ports is not None:
                 if type(ports) is not list:
                     return False
-                for text in ports:
-                    port_row = known.get(text) if type(text) is str else None
-                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
-                        return False
-                    add_claim(
-                        _new(
-                            Claim,
-                            (
-                                name,
-                                port_row[0],
-                                "",
-                                "observed",
-                                None,
-                                port_row[1],
-                                location,
-                                None,
-                                None,
-                                None,
-                            ),
-                        )
-                    )
+                hold((name, charm, ports, location))
             subs = value.get("subordinates")
-            if subs is not None and not self._plain_subordinates(subs, host, charms, subordinates):
+            if subs is None:
+                continue
+            if type(subs) is not dict:
                 return False
-        return not one_line or _all_unit_names(subordinates)
-
-    def _plain_subordinates(
-        self, subs: object, host: Host, charms: Mapping[str, str], names: list[str]
-    ) -> bool:
-        """A unit's subordinates, their names added to `names` for its caller to check on one line."""
-        if type(subs) is not dict:
-            return False
-        add_unit, add_claim, one_line = self.units.append, self.claims.append, self._one_line
-        location = self._on_line_1
-        names.extend(cast(dict[str, object], subs))
-        for name, value in subs.items():
-            cut = name.find("/")
-            if type(value) is not dict or cut < 0:
-                return False
-            app = name[:cut]
-            if app not in charms or value.get("subordinates") is not None:
-                return False
-            if not one_line:
-                location = self.location(subs, name)
-            charm = charms[app]
-            add_unit(_new(Unit, (name, app, charm, host, True, location, "", False)))
-            ports = value.get("open-ports")
-            if ports is not None:
-                if type(ports) is not list:
+            subordinates.extend(cast("dict[str, object]", subs))  # quoted: no generic alias per unit
+            for sub, entry in subs.items():
+                sub_cut = sub.find("/")
+                if type(entry) is not dict or sub_cut < 0:
                     return False
-                known = self._ports_of(charm)
-                for text in ports:
-                    port_row = known.get(text) if type(text) is str else None
-                    if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                sub_app = sub[:sub_cut]
+                if sub_app not in charms or entry.get("subordinates") is not None:
+                    return False
+                if not one_line:
+                    sub_location = self.location(subs, sub)
+                sub_charm = charms[sub_app]
+                add_unit(_new(Unit, (sub, sub_app, sub_charm, host, True, sub_location, "", False)))
+                ports = entry.get("open-ports")
+                if ports is not None:
+                    if type(ports) is not list:
                         return False
-                    add_claim(
-                        _new(
-                            Claim,
-                            (
-                                name,
-                                port_row[0],
-                                "",
-                                "observed",
-                                None,
-                                port_row[1],
-                                location,
-                                None,
-                                None,
-                                None,
-                            ),
-                        )
+                    hold((sub, sub_charm, ports, sub_location))
+        if one_line and not _all_unit_names(subordinates):
+            return False
+        return self._plain_claims(holders)
+
+    def _plain_claims(self, holders: list[tuple[str, str, list[object], Location]]) -> bool:
+        """The observed claims of units noted by `_plain_units_of`; False at a port Juju would not print."""
+        add_claim, known_ports = self.claims.append, self._known_ports
+        for name, charm, ports, location in holders:
+            known = known_ports.get(charm) or self._ports_of(charm)
+            for text in ports:
+                port_row = known.get(text) if type(text) is str else None
+                if port_row is None and (port_row := self._learn_port(charm, text)) is None:
+                    return False
+                add_claim(
+                    _new(
+                        Claim,
+                        (name, port_row[0], "", "observed", None, port_row[1], location, None, None, None),
                     )
+                )
         return True
 
     def _ports_of(self, charm: str) -> dict[str, tuple[PortRange, CatalogRow | None]]:

@@ -180,6 +180,19 @@ applications:
         ),
         ("model: {name: m}\nmachines: 3\n", "machines: expected a mapping of machines, found an integer"),
         (
+            '{"model": {"name": "m"}, "machines": {"0": 3}}',
+            "machines.0: expected a mapping of machine status",
+        ),
+        (
+            '{"model": {"name": "m"}, "machines": {"0": {}, "1": {"containers": 3}}}',
+            "machines.1.containers: expected a mapping of containers",
+        ),
+        (
+            '{"model": {"name": "m"}, "machines": {"0": {"containers": null}, '
+            '"1": {"containers": {"1/lxd/0": {}, "1/lxd/1": []}}}}',
+            "machines.1.containers.1/lxd/1: expected a mapping of machine status",
+        ),
+        (
             "model: {name: m}\napplications:\n  ams: {charm: 3}\n",
             "applications.ams.charm: expected a charm name",
         ),

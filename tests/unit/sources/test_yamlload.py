@@ -158,7 +158,7 @@ def _json_texts(draw: st.DrawFn, depth: int = 0) -> str:
     if keys and draw(st.booleans()):
         keys.append(draw(st.sampled_from(keys)))  # a repeated key, escaped or not
     for key in keys:
-        colon = draw(st.sampled_from([":", ":", ":", " :", ": ", "\n:", "\t : "]))
+        colon = draw(st.sampled_from([":", ":", ":", " :", ": ", "\n:", "\t : ", "\r:", "\r\n\t:"]))
         kind = draw(st.integers(0, 3 if depth < 3 else 2))
         if kind == 0:
             value = json.dumps(draw(_KEY_TEXTS))
@@ -193,6 +193,12 @@ def test_counting_keys_refuses_and_reads_exactly_what_pairs_do(text: str):
         ('{"a":1,"b":{"c":2,"c":3}}', False),  # a nested key repeated: one key short
         ('{"a":1,"\\u0061":2}', False),  # the same key, escaped once
         ('{"a" :1}', False),  # blanks before a colon: keys not counted
+        ('{"a"\t:1}', False),
+        ('{"a"\r:1}', False),
+        ('{"a"\n:1}', False),
+        ('{"a" : 1, "a" : 2, "b": "\\":"}', False),  # blank-colon keys hidden by a `":` in a string
+        ('{"a": "x :y"}', False),  # a blank before a colon in a string: not counted, to be safe
+        ('{"a": "x y", "b":[1, 2],\t"c":\n3}', True),  # blanks elsewhere: counted
         ('{"a":":"}', False),  # a string opening with a colon: one `":` more than keys
         ('{"a":1,', False),  # not JSON: the pairs pass says so
     ],
