@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anbox_cloud_ports.catalog import Catalog
+from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.checks.index import Index, merged, positions_by_app
 from anbox_cloud_ports.checks.sweep import Group, clashing_keys
 from anbox_cloud_ports.findings import Finding, ordered
@@ -220,3 +221,12 @@ def test_units_are_found_by_key_and_by_application_as_listed(seed: int) -> None:
     for unit in deployment.units:
         by_app.setdefault(unit.application_key, []).append(unit)
     assert index.units_by_app == by_app
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_a_kept_index_changes_no_finding(seed: int) -> None:
+    deployment = _deployment(seed)
+    kept: list[object] = []
+    assert check(deployment, catalog=CATALOG, keep=kept) == check(deployment, catalog=CATALOG)
+    assert [type(one) for one in kept] == [Index]
