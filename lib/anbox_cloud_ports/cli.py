@@ -452,7 +452,7 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 model_names=args.model_name,
                 keep=_left_to_exit,
             )
-    report = check(deployment, catalog=catalog, juju=args.juju or "3")
+    report = check(deployment, catalog=catalog, juju=args.juju or "3", keep=_left_to_exit)
     out.write(render(report, args.format, RenderOptions(colour=_colour(out), title=title)))
     if _left_to_exit is not None:
         _left_to_exit.append(report)
@@ -460,8 +460,8 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 _left_to_exit: list[object] | None = None
-"""Where `run` keeps a check's report (and its deployment) and its inputs' parsed documents until the
-process exits, None in `main`.
+"""Where `run` keeps a check's report (and its deployment), its index and its inputs' parsed
+documents until the process exits, None in `main`.
 
 Freed object by object, the units and claims of a 20,000-unit status cost about 8 ms more, and its
 parsed document about 10 ms, for a process about to leave at once; a caller of `main` gets

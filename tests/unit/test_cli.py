@@ -669,7 +669,7 @@ def test_help_is_laid_out_as_argparse_lays_it_out(
 def test_the_command_keeps_the_report_for_its_exit_and_main_keeps_nothing(
     broken: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`run` leaves the report to the process's exit (not freed one object at a time); `main` frees it."""
+    """`run` leaves the report and the index to the process's exit (not freed one object at a time); `main` frees them."""
     from anbox_cloud_ports import cli
 
     def kept() -> list[object] | None:
@@ -690,6 +690,6 @@ def test_the_command_keeps_the_report_for_its_exit_and_main_keeps_nothing(
         cli.run()
     assert exits == [code]
     assert capsys.readouterr().out == out
-    assert [type(one).__name__ for one in kept() or ()] == ["list", "Report"]
+    assert [type(one).__name__ for one in kept() or ()] == ["list", "Index", "Report"]
     parsed = (kept() or [None])[0]
     assert [type(one).__name__ for one in cast(list[object], parsed)] == ["Parsed"]

@@ -54,11 +54,14 @@ def check(
     catalog: Catalog | None = None,
     juju: JujuVersion = "3",
     rules: Sequence[Rule] = RULES,
+    keep: list[object] | None = None,
 ) -> Report:
     """Judge a deployment against the catalog.
 
     `juju` is kept for callers and reports (`Report.juju`) but changes no verdict: Juju 3.x and 4.x
-    refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts).
+    refuse the same open-port calls (docs/juju-facts.md#open-port-conflicts). A process about to
+    exit passes `keep`, and the index is put there instead of freed (for a 20,000-unit status,
+    about 1.4 ms of freeing its regroupings one object at a time).
     """
     if juju not in JUJU_VERSIONS:
         raise ValueError(f"unknown Juju version {juju!r}: expected one of {', '.join(JUJU_VERSIONS)}")
@@ -82,7 +85,10 @@ def check(
         findings = tuple(ordered(found))
         hosts = index.host_count
         # Freed while the collector is still paused: resuming with the index alive would have it walk
-        # every regrouping once, for nothing (they hold no cycles).
+        # every regrouping once, for nothing (they hold no cycles). A caller that keeps it has the
+        # collector off until its exit (`cli.run`).
+        if keep is not None:
+            keep.append(index)
         del index
     summary = Summary.of(
         findings, hosts=hosts, units=len(deployment.units), unchecked=len(deployment.unchecked)

@@ -38,6 +38,9 @@ _MANY_PATTERNS = 256
 # instead of one C-level pass per kind.
 _FEW_KINDS = 12
 
+# Up to this many applications, each one's units are found by C-level passes over all of them.
+_FEW_APPS = 16
+
 # From this many hosts, `sorted_hosts` sorts one model's hosts by their machines' text.
 _FAST_SORT_FROM = 64
 
@@ -178,16 +181,10 @@ class Index:
         self._hosts: list[Host] | None = None
         self._knows_held: bool | None = None
         self._host_count: int | None = None
-        # Each application's units, as positions in `deployment.units`.
-        self._app_units: dict[str, list[int]] = {}
         app_keys = [unit.application_key for unit in units] if modelled else list(map(_APPLICATION, units))
         self._app_keys = app_keys
-        for i, app_key in enumerate(app_keys):
-            where = self._app_units.get(app_key)
-            if where is None:
-                self._app_units[app_key] = [i]
-            else:
-                where.append(i)
+        self._app_units = positions_by_app(app_keys)
+        """Each application's units, as positions in `deployment.units`."""
         distinct = len(set(self._keys)) == len(self._keys)
         self._held, self._by_unit = _claims_of_units(self._keys, deployment.claims, distinct)
         self._units_of: dict[str, list[Unit]] = {}
@@ -267,6 +264,11 @@ class Index:
         """The unit called `key` (its last, if two share it); the units of a conflict are at hand."""
         found = self._near.get(key)
         return found if found is not None else self.units[key]
+
+    def find_unit(self, key: str) -> Unit | None:
+        """`units.get(key)`: the units of a conflict are at hand, without every unit by key."""
+        found = self._near.get(key)
+        return found if found is not None else self.units.get(key)
 
     @property
     def knows_held(self) -> bool:
@@ -414,7 +416,7 @@ class Index:
     def _clashing_hosts(self) -> dict[Host, list[int]]:
         """Each host where two claims share a port, with the units on it (positions, in unit order)."""
         hosts, held = self._hosts_of_units, self._held
-        patterns: list[tuple[list[PortRange], list[int]]] = []
+        patterns: list[tuple[list[PortRange], Sequence[int]]] = []
         apps: list[str | None] = []  # the application of each pattern that is one
         for app_key, where in self._app_units.items():
             app = self.app_claims(app_key) if len(where) > 1 else None
@@ -594,6 +596,37 @@ class Index:
         result = ([end for _, end in spans], spans)
         self._occupied[(host, protocols)] = result
         return result
+
+
+def positions_by_app(app_keys: list[str]) -> dict[str, Sequence[int]]:
+    """Where each application's units are in `app_keys`, in order; applications by their first unit.
+
+    Sources write an application's units in one block, or its units alternating with those of its
+    subordinates at a fixed stride: then each application's positions are a range, found by a few
+    C-level passes (a count of each, then per application an index and a strided slice) instead of a Python step per unit.
+    Other orders, or more than a few applications, take that Python pass.
+    """
+    counts = Counter(app_keys)  # in order of first appearance, as dicts are
+    if len(counts) <= _FEW_APPS:
+        found: dict[str, Sequence[int]] = {}
+        for app_key, count in counts.items():
+            first = app_keys.index(app_key)
+            step = app_keys.index(app_key, first + 1) - first if count > 1 else 1
+            stop = first + (count - 1) * step + 1
+            # `count` found among `count` places (fewer when past the end) are every one of them.
+            if app_keys[first:stop:step].count(app_key) != count:
+                break
+            found[app_key] = range(first, stop, step)
+        else:
+            return found
+    listed: dict[str, list[int]] = {}
+    for i, app_key in enumerate(app_keys):
+        where = listed.get(app_key)
+        if where is None:
+            listed[app_key] = [i]
+        else:
+            where.append(i)
+    return dict(listed)
 
 
 def _claims_of_units(

@@ -340,7 +340,7 @@ class _Pairs:
 
     def _juju_name(self, key: Key) -> str:
         """The unit as Juju names it in its own error (no model prefix: Juju speaks within a model)."""
-        unit = self.index.units.get(key.unit)
+        unit = self.index.find_unit(key.unit)
         return unit.name if unit is not None else key.unit
 
     def _mover(self, first: Key, second: Key) -> Key:

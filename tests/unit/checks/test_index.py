@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anbox_cloud_ports.catalog import Catalog
-from anbox_cloud_ports.checks.index import Index, merged
+from anbox_cloud_ports.checks import check
+from anbox_cloud_ports.checks.index import Index, merged, positions_by_app
 from anbox_cloud_ports.checks.sweep import Group, clashing_keys
 from anbox_cloud_ports.findings import Finding, ordered
 from anbox_cloud_ports.model import Application, Claim, Deployment, Host, Location, Unit
@@ -165,3 +166,67 @@ def test_ordered_is_one_sort_of_the_deduplicated_findings(seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 - test data, not secrets
     findings = [_finding(rng) for _ in range(rng.randint(0, 30))]
     assert ordered(findings) == _plainly_ordered(findings)
+
+
+def _plain_positions(app_keys: list[str]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for i, app_key in enumerate(app_keys):
+        found.setdefault(app_key, []).append(i)
+    return found
+
+
+# Applications as sources write them: blocks, units alternating with their subordinates', and any order.
+_app_orders = st.one_of(
+    st.lists(st.sampled_from("abcd"), max_size=30),
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(1, 5)), max_size=8).map(
+        lambda blocks: [app for app, n in blocks for _ in range(n)]
+    ),
+    st.tuples(st.lists(st.sampled_from("xyz"), min_size=1, max_size=3), st.integers(1, 6)).map(
+        lambda cycle: [app + str(k) for _ in range(cycle[1]) for k, app in enumerate(cycle[0])]
+    ),
+    st.lists(st.text("ab", max_size=2), max_size=40, unique=True),
+)
+
+
+@given(_app_orders, st.lists(st.sampled_from("pq"), max_size=6))
+def test_positions_by_app_are_where_each_application_is(app_keys: list[str], extra: list[str]) -> None:
+    for keys in (app_keys, app_keys + extra, extra + app_keys):
+        found = positions_by_app(keys)
+        assert list(found) == list(_plain_positions(keys))
+        assert {app: list(where) for app, where in found.items()} == _plain_positions(keys)
+
+
+def test_positions_by_app_take_ranges_for_blocks_and_strides_and_a_pass_else() -> None:
+    strided = ["lxd", "exporter"] * 4 + ["ams"] * 3
+    assert positions_by_app(strided) == {
+        "lxd": range(0, 8, 2),
+        "exporter": range(1, 8, 2),
+        "ams": range(8, 11),
+    }
+    assert positions_by_app(["a", "b", "a", "a"]) == {"a": [0, 2, 3], "b": [1]}
+    many = [str(i) for i in range(40)] * 2
+    assert positions_by_app(many) == {str(i): [i, i + 40] for i in range(40)}
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_units_are_found_by_key_and_by_application_as_listed(seed: int) -> None:
+    deployment = _deployment(seed)
+    index = Index(deployment, CATALOG)
+    list(index.conflict_groups())  # the units of conflicts at hand, as when a rule asks
+    last = {unit.key: unit for unit in deployment.units}
+    for key in [*last, "ghost/0"]:
+        assert index.find_unit(key) is last.get(key)
+    by_app: dict[str, list[Unit]] = {}
+    for unit in deployment.units:
+        by_app.setdefault(unit.application_key, []).append(unit)
+    assert index.units_by_app == by_app
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds)
+def test_a_kept_index_changes_no_finding(seed: int) -> None:
+    deployment = _deployment(seed)
+    kept: list[object] = []
+    assert check(deployment, catalog=CATALOG, keep=kept) == check(deployment, catalog=CATALOG)
+    assert [type(one) for one in kept] == [Index]
