@@ -205,7 +205,9 @@ def test_positions_by_app_take_ranges_for_blocks_and_strides_and_a_pass_else() -
     }
     assert positions_by_app(["a", "b", "a", "a"]) == {"a": [0, 2, 3], "b": [1]}
     many = [str(i) for i in range(40)] * 2
-    assert positions_by_app(many) == {str(i): [i, i + 40] for i in range(40)}
+    assert positions_by_app(many) == {str(i): range(i, 80, 40) for i in range(40)}  # two regions
+    many = [str(i) for i in range(40)] * 2 + ["0"]
+    assert positions_by_app(many) == {"0": [0, 40, 80], **{str(i): [i, i + 40] for i in range(1, 40)}}
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -230,3 +232,26 @@ def test_a_kept_index_changes_no_finding(seed: int) -> None:
     kept: list[object] = []
     assert check(deployment, catalog=CATALOG, keep=kept) == check(deployment, catalog=CATALOG)
     assert [type(one) for one in kept] == [Index]
+
+
+@given(
+    st.lists(st.sampled_from("abcd"), min_size=1, max_size=12),
+    st.integers(1, 6),
+    st.lists(st.sampled_from("abe"), max_size=3),
+)
+def test_positions_by_app_of_units_listed_region_by_region(
+    region: list[str], regions: int, extra: list[str]
+) -> None:
+    # Each region lists the same applications (the periodic path); a unit more breaks the period.
+    for keys in (region * regions, region * regions + extra, extra + region * regions):
+        found = positions_by_app(keys)
+        assert list(found) == list(_plain_positions(keys))
+        assert {app: list(where) for app, where in found.items()} == _plain_positions(keys)
+
+
+def test_positions_by_app_of_regions_are_ranges_of_each_block() -> None:
+    regions = ["ams", "lxd", "lxd", "nats", "lxd"] * 3
+    found = positions_by_app(regions)
+    assert found["ams"] == range(0, 15, 5)
+    assert found["nats"] == range(3, 15, 5)
+    assert found["lxd"] == [1, 2, 4, 6, 7, 9, 11, 12, 14]
