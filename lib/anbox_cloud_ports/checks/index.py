@@ -276,8 +276,9 @@ class Index:
         if self._knows_held is None:
             from .required_port_missing import KNOWING_ORIGINS, knows_held
 
-            if self.distinct_keys and sum(map(len, self._held)) == len(self.deployment.claims):
-                # Every claim is placed: an application grouped by kind already says its origins.
+            if self.distinct_keys:
+                # Every claim is placed (claims are gathered by key only when one is not: see
+                # `_claims_of_units`): an application grouped by kind already says its origins.
                 origins: set[str] = set()
                 for app_key, where in self._app_units.items():
                     app = self._app_claims.get(app_key)

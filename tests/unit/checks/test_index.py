@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.checks.index import Index, merged, positions_by_app
+from anbox_cloud_ports.checks.required_port_missing import knows_held
 from anbox_cloud_ports.checks.sweep import Group, clashing_keys
 from anbox_cloud_ports.findings import Finding, ordered
-from anbox_cloud_ports.model import Application, Claim, Deployment, Host, Location, Unit
+from anbox_cloud_ports.model import Application, Claim, ClaimOrigin, Deployment, Host, Location, Unit
 from anbox_cloud_ports.ports import ICMP, PortRange
 
 CATALOG = Catalog.builtin()
@@ -255,3 +256,19 @@ def test_positions_by_app_of_regions_are_ranges_of_each_block() -> None:
     assert found["ams"] == range(0, 15, 5)
     assert found["nats"] == range(3, 15, 5)
     assert found["lxd"] == [1, 2, 4, 6, 7, 9, 11, 12, 14]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds, st.sampled_from(("catalog", "observed", "relation")), st.booleans())
+def test_knows_held_is_whether_any_claim_is_known_held(seed: int, origin: ClaimOrigin, grouped: bool) -> None:
+    deployment = _deployment(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    claims = tuple(
+        claim._replace(origin=origin) if rng.random() < 0.1 else claim for claim in deployment.claims
+    )
+    deployment = deployment._replace(claims=claims)
+    index = Index(deployment, CATALOG)
+    if grouped:  # the applications grouped by kind first, as the exposure rules do
+        for app_key in index.units_by_app:
+            index.app_claims(app_key)
+    assert index.knows_held == knows_held(deployment)
