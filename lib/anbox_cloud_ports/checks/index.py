@@ -276,8 +276,9 @@ class Index:
         if self._knows_held is None:
             from .required_port_missing import KNOWING_ORIGINS, knows_held
 
-            if self.distinct_keys and sum(map(len, self._held)) == len(self.deployment.claims):
-                # Every claim is placed: an application grouped by kind already says its origins.
+            if self.distinct_keys:
+                # Every claim is placed (claims are gathered by key only when one is not: see
+                # `_claims_of_units`): an application grouped by kind already says its origins.
                 origins: set[str] = set()
                 for app_key, where in self._app_units.items():
                     app = self._app_claims.get(app_key)
@@ -606,6 +607,9 @@ def positions_by_app(app_keys: list[str]) -> dict[str, Sequence[int]]:
     C-level passes (a count of each, then per application an index and a strided slice) instead of a Python step per unit.
     Other orders, or more than a few applications, take that Python pass.
     """
+    periodic = _periodic_positions(app_keys)
+    if periodic is not None:
+        return periodic
     counts = Counter(app_keys)  # in order of first appearance, as dicts are
     if len(counts) <= _FEW_APPS:
         found: dict[str, Sequence[int]] = {}
@@ -627,6 +631,46 @@ def positions_by_app(app_keys: list[str]) -> dict[str, Sequence[int]]:
         else:
             where.append(i)
     return dict(listed)
+
+
+def _periodic_positions(app_keys: list[str]) -> dict[str, Sequence[int]] | None:
+    """`positions_by_app` when the units come region by region, each region listing the same applications.
+
+    Then `app_keys` repeats with a period (checked by one C-level comparison of the list with itself
+    shifted), each application's units sit at the same offsets in every period, and its positions are
+    made of ranges, one per block of adjacent offsets and per period, without a Python step per unit.
+    None when the list does not repeat at least twice, whole periods only.
+    """
+    count = len(app_keys)
+    if count < 2:
+        return None
+    try:
+        period = app_keys.index(app_keys[0], 1)
+    except ValueError:
+        return None
+    if count % period or period > count // 2 or app_keys[period:] != app_keys[:-period]:
+        return None
+    blocks: dict[str, list[list[int]]] = {}  # application -> [start, stop] of its blocks in a period
+    for offset, app_key in enumerate(app_keys[:period]):
+        found = blocks.get(app_key)
+        if found is None:
+            blocks[app_key] = [[offset, offset + 1]]
+        elif found[-1][1] == offset:
+            found[-1][1] = offset + 1
+        else:
+            found.append([offset, offset + 1])
+    positions: dict[str, Sequence[int]] = {}
+    for app_key, spans in blocks.items():
+        if len(spans) == 1 and spans[0][1] - spans[0][0] == 1:
+            positions[app_key] = range(spans[0][0], count, period)
+            continue
+        # Period by period, each block in turn: the blocks' starts (and stops) interleaved.
+        starts = chain.from_iterable(zip(*(range(start, count, period) for start, _ in spans), strict=True))
+        stops = chain.from_iterable(
+            zip(*(range(stop, count + stop, period) for _, stop in spans), strict=True)
+        )
+        positions[app_key] = list(chain.from_iterable(map(range, starts, stops)))
+    return positions
 
 
 def _claims_of_units(

@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 from anbox_cloud_ports.catalog import Catalog
 from anbox_cloud_ports.checks import check
 from anbox_cloud_ports.checks.index import Index, merged, positions_by_app
+from anbox_cloud_ports.checks.required_port_missing import knows_held
 from anbox_cloud_ports.checks.sweep import Group, clashing_keys
 from anbox_cloud_ports.findings import Finding, ordered
-from anbox_cloud_ports.model import Application, Claim, Deployment, Host, Location, Unit
+from anbox_cloud_ports.model import Application, Claim, ClaimOrigin, Deployment, Host, Location, Unit
 from anbox_cloud_ports.ports import ICMP, PortRange
 
 CATALOG = Catalog.builtin()
@@ -205,7 +206,9 @@ def test_positions_by_app_take_ranges_for_blocks_and_strides_and_a_pass_else() -
     }
     assert positions_by_app(["a", "b", "a", "a"]) == {"a": [0, 2, 3], "b": [1]}
     many = [str(i) for i in range(40)] * 2
-    assert positions_by_app(many) == {str(i): [i, i + 40] for i in range(40)}
+    assert positions_by_app(many) == {str(i): range(i, 80, 40) for i in range(40)}  # two regions
+    many = [str(i) for i in range(40)] * 2 + ["0"]
+    assert positions_by_app(many) == {"0": [0, 40, 80], **{str(i): [i, i + 40] for i in range(1, 40)}}
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
@@ -230,3 +233,42 @@ def test_a_kept_index_changes_no_finding(seed: int) -> None:
     kept: list[object] = []
     assert check(deployment, catalog=CATALOG, keep=kept) == check(deployment, catalog=CATALOG)
     assert [type(one) for one in kept] == [Index]
+
+
+@given(
+    st.lists(st.sampled_from("abcd"), min_size=1, max_size=12),
+    st.integers(1, 6),
+    st.lists(st.sampled_from("abe"), max_size=3),
+)
+def test_positions_by_app_of_units_listed_region_by_region(
+    region: list[str], regions: int, extra: list[str]
+) -> None:
+    # Each region lists the same applications (the periodic path); a unit more breaks the period.
+    for keys in (region * regions, region * regions + extra, extra + region * regions):
+        found = positions_by_app(keys)
+        assert list(found) == list(_plain_positions(keys))
+        assert {app: list(where) for app, where in found.items()} == _plain_positions(keys)
+
+
+def test_positions_by_app_of_regions_are_ranges_of_each_block() -> None:
+    regions = ["ams", "lxd", "lxd", "nats", "lxd"] * 3
+    found = positions_by_app(regions)
+    assert found["ams"] == range(0, 15, 5)
+    assert found["nats"] == range(3, 15, 5)
+    assert found["lxd"] == [1, 2, 4, 6, 7, 9, 11, 12, 14]
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(seeds, st.sampled_from(("catalog", "observed", "relation")), st.booleans())
+def test_knows_held_is_whether_any_claim_is_known_held(seed: int, origin: ClaimOrigin, grouped: bool) -> None:
+    deployment = _deployment(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    claims = tuple(
+        claim._replace(origin=origin) if rng.random() < 0.1 else claim for claim in deployment.claims
+    )
+    deployment = deployment._replace(claims=claims)
+    index = Index(deployment, CATALOG)
+    if grouped:  # the applications grouped by kind first, as the exposure rules do
+        for app_key in index.units_by_app:
+            index.app_claims(app_key)
+    assert index.knows_held == knows_held(deployment)
