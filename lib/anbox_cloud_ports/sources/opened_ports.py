@@ -15,7 +15,6 @@ the failure is reported, so one unit's agent being down hides nothing about the 
 
 from __future__ import annotations
 
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -151,6 +150,7 @@ def _text(shape: Shape, results: Mapping[Any, object], key: str, where: str) -> 
         raise shape.error(path(where, key), f"expected text, found {type(value).__name__}", results, key)
     if results.get(f"{key}-encoding") == "base64":
         import base64  # only for output juju exec encoded: detecting a status input imports this module
+        import binascii
 
         try:
             return base64.b64decode(value, validate=True).decode("utf-8")
