@@ -45,7 +45,8 @@ from .show_application import read_expose_rules
 from .yamlload import Parsed, YamlList, as_mapping, as_sequence, describe, line_of, path
 
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
-_UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
+# Compiled when first used: a status Juju wrote on one line never needs it.
+_UNIT_KEY = r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:'
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
 # Unit names joined one a line, each as `_UNIT_NAME` reads one: every name checked in one C-level pass.
 # The repeat is possessive: a plain one would keep a backtracking point per name (names.py `_one_a_line`).
@@ -116,7 +117,7 @@ class _StatusReader:
             # Every key is on line 1, and without escapes each unit key is in the text as it reads.
             return 1 if _UNIT_NAME.fullmatch(key) else None
         if self._json_lines is None:
-            self._json_lines = self.parsed.json_key_lines(_UNIT_KEY)
+            self._json_lines = self.parsed.json_key_lines(re.compile(_UNIT_KEY))
         return self._json_lines.get(key)
 
     def read(self, document: object) -> Deployment:

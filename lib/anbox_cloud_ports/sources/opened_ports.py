@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .combine import Merger
 
 # `fmt.Sprintf("%s (%s)", range, descr)` in opened-ports.go renderPortsWithEndpointDetails.
-_ENTRY = re.compile(r"(?P<range>[^ ()]+) \((?P<endpoints>[^()]*)\)")
+_ENTRY = r"(?P<range>[^ ()]+) \((?P<endpoints>[^()]*)\)"  # compiled when a dump is read, not when told apart
 _WILDCARD = "*"
 
 
@@ -110,7 +110,7 @@ def _unit(shape: Shape, top: Mapping[Any, object], key: object) -> UnitPorts:
     ports: list[tuple[PortRange, tuple[str, ...]]] = []
     bad: list[tuple[str, str]] = []
     for entry in _entries(shape, stdout, path(where, "results", "stdout"), results):
-        match = _ENTRY.fullmatch(entry)
+        match = re.fullmatch(_ENTRY, entry)
         if match is None:
             raise shape.error(
                 path(where, "results", "stdout"),

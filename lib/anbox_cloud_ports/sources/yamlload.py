@@ -155,7 +155,7 @@ class Parsed(NamedTuple):
         return found
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}")
+_PLAIN_KEY = r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}"  # compiled when first used: a path is spelt on error
 
 
 def path(*parts: object) -> str:
@@ -166,7 +166,7 @@ def path(*parts: object) -> str:
             out += f"[{part}]"
             continue
         text = str(part)
-        shown = text if _PLAIN_KEY.fullmatch(text) else quote(text, 40)
+        shown = text if re.fullmatch(_PLAIN_KEY, text) else quote(text, 40)
         out += f".{shown}" if out else shown
     return out
 
