@@ -387,7 +387,7 @@ class _StatusReader:
                 continue
             if type(subs) is not dict:
                 return False
-            subordinates.extend(cast("dict[str, object]", subs))  # quoted: no generic alias per unit
+            subordinates.extend(subs)  # pyright: ignore[reportUnknownArgumentType] - no call to cast per unit
             for sub, entry in subs.items():
                 sub_cut = sub.find("/")
                 if type(entry) is not dict or sub_cut < 0:
