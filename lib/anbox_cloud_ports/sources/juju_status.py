@@ -362,12 +362,19 @@ class _StatusReader:
         holders: list[tuple[str, str, list[object], Location]] = []
         hold = holders.append
         subordinates: list[str] = []
-        if one_line and not _all_unit_names(units):
-            return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
+        # Each unit named `<app>/...`: checked for all of them at once on one line, else unit by unit.
+        named_after_app = False
+        if one_line:
+            joined = "\n".join(units)
+            if _UNIT_NAME_LINES.fullmatch(joined) is None:
+                return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
+            named_after_app = _all_start_with(joined, len(units), f"{app}/")
         location = sub_location = self._on_line_1
         for name, value in units.items():
-            if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
-                return False  # not a mapping, or not named after its application: `_unit` says why
+            if type(value) is not dict:
+                return False  # not a mapping: `_unit` says why
+            if not named_after_app and (name.find("/") != cut or not name.startswith(app)):
+                return False  # not named after its application: `_unit` says why
             machine = value.get("machine")
             if type(machine) is not str or not machine:
                 return False
@@ -473,6 +480,20 @@ def _all_unit_names(names: Iterable[str]) -> bool:
     does not read sends the application back to `_unit`, which places each unit on its own.
     """
     return _UNIT_NAME_LINES.fullmatch("\n".join(names)) is not None
+
+
+def _all_start_with(joined: str, count: int, prefix: str) -> bool:
+    """Whether each of the `count` lines of `joined` (names, one a line) starts with `prefix`.
+
+    Two C-level passes instead of two calls per name: when there are `count` lines, `prefix` after
+    each of their newlines and at the start puts one on every line, since no prefix holds a newline.
+    """
+    return (
+        "\n" not in prefix
+        and joined.startswith(prefix)
+        and joined.count("\n") == count - 1
+        and joined.count(f"\n{prefix}") == count - 1
+    )
 
 
 # Builds a model tuple from all its fields at C speed (what `_make` does), for the per-unit hot path.
