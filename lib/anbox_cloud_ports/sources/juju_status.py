@@ -87,6 +87,7 @@ class _StatusReader:
         self._on_no_line = Location(self.input, None)
         self._hosts: dict[str, Host] = {}
         self._known_ports: dict[str, dict[str, tuple[PortRange, CatalogRow | None]]] = {}
+        self._app_names: dict[str, str] = {}  # each application's name, as its key in the document
 
     def error(self, where: str, problem: str, container: object, key: object = None) -> InputError:
         return InputError(self.input, problem, where=where, line=line_of(container, key))
@@ -138,6 +139,7 @@ class _StatusReader:
             )
             entries[name] = entry
             charms[name] = self._charm(entry, name, path(apps_key, name))
+            self._app_names[name] = name
         applications: dict[str, Application] = {}
         unchecked: list[str] = []
         for name, entry in entries.items():
@@ -353,14 +355,16 @@ class _StatusReader:
         """Units and subordinates in one loop, their claims in one more: no Python call per unit.
 
         A principal's subordinates are read where they stand, so units keep the order `_unit` gives
-        them; each unit with open ports is noted (name, charm, ports, location) for `_plain_claims`,
-        the one place claims are built, in the same order.
+        them, and each unit's claims follow it in the same order: its ports, each read once per charm
+        (`_learn_port`), then become claims in place, the principal's and a subordinate's alike (the
+        loop is written out twice: a call per unit costs more than reading its ports).
         """
         hosts, add_unit, one_line = self._hosts, self.units.append, self._one_line
+        add_claim, known_ports, learn = self.claims.append, self._known_ports, self._learn_port
+        canonical = self._app_names
         charm = charms.get(app, app)
+        known = known_ports.get(charm) or self._ports_of(charm)
         cut = len(app)
-        holders: list[tuple[str, str, list[object], Location]] = []
-        hold = holders.append
         subordinates: list[str] = []
         # Each unit named `<app>/...`: checked for all of them at once on one line, else unit by unit.
         named_after_app = False
@@ -388,7 +392,27 @@ class _StatusReader:
             if ports is not None:
                 if type(ports) is not list:
                     return False
-                hold((name, charm, ports, location))
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := learn(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
             subs = value.get("subordinates")
             if subs is None:
                 continue
@@ -399,8 +423,9 @@ class _StatusReader:
                 sub_cut = sub.find("/")
                 if type(entry) is not dict or sub_cut < 0:
                     return False
-                sub_app = sub[:sub_cut]
-                if sub_app not in charms or entry.get("subordinates") is not None:
+                # The application's own name (hashed already), not a new string per subordinate.
+                sub_app = canonical.get(sub[:sub_cut])
+                if sub_app is None or entry.get("subordinates") is not None:
                     return False
                 if not one_line:
                     sub_location = self.location(subs, sub)
@@ -410,27 +435,29 @@ class _StatusReader:
                 if ports is not None:
                     if type(ports) is not list:
                         return False
-                    hold((sub, sub_charm, ports, sub_location))
-        if one_line and not _all_unit_names(subordinates):
-            return False
-        return self._plain_claims(holders)
-
-    def _plain_claims(self, holders: list[tuple[str, str, list[object], Location]]) -> bool:
-        """The observed claims of units noted by `_plain_units_of`; False at a port Juju would not print."""
-        add_claim, known_ports = self.claims.append, self._known_ports
-        for name, charm, ports, location in holders:
-            known = known_ports.get(charm) or self._ports_of(charm)
-            for text in ports:
-                port_row = known.get(text) if type(text) is str else None
-                if port_row is None and (port_row := self._learn_port(charm, text)) is None:
-                    return False
-                add_claim(
-                    _new(
-                        Claim,
-                        (name, port_row[0], "", "observed", None, port_row[1], location, None, None, None),
-                    )
-                )
-        return True
+                    sub_known = known_ports.get(sub_charm) or self._ports_of(sub_charm)
+                    for text in ports:
+                        port_row = sub_known.get(text) if type(text) is str else None
+                        if port_row is None and (port_row := learn(sub_charm, text)) is None:
+                            return False
+                        add_claim(
+                            _new(
+                                Claim,
+                                (
+                                    sub,
+                                    port_row[0],
+                                    "",
+                                    "observed",
+                                    None,
+                                    port_row[1],
+                                    sub_location,
+                                    None,
+                                    None,
+                                    None,
+                                ),
+                            )
+                        )
+        return not one_line or _all_unit_names(subordinates)
 
     def _ports_of(self, charm: str) -> dict[str, tuple[PortRange, CatalogRow | None]]:
         """The port texts of one charm read so far, each with its range and catalog row."""

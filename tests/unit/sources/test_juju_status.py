@@ -345,3 +345,23 @@ def test_all_start_with_is_each_name_starting_with_the_prefix(names: list[str], 
         assert all(name.startswith(prefix) for name in names)
     if names and "\n" not in "".join(names) + prefix:
         assert found == all(name.startswith(prefix) for name in names)
+
+
+def test_units_carry_their_application_name_as_the_document_spells_it() -> None:
+    """One name object per application (hashed once), not a new string cut from each unit's name."""
+    document = {
+        "model": {"name": "m"},
+        "applications": {
+            "lxd": {
+                "charm": "ams-lxd",
+                "units": {
+                    f"lxd/{i}": {"machine": str(i), "subordinates": {f"exporter/{i}": {}}} for i in range(3)
+                },
+            },
+            "exporter": {"charm": "node-exporter", "subordinate-to": ["lxd"]},
+        },
+    }
+    deployment = load_status(json.dumps(document, separators=(",", ":")).encode(), input="s.json")
+    assert [unit.subordinate for unit in deployment.units] == [False, True] * 3
+    for unit in deployment.units:
+        assert unit.application is deployment.applications[unit.application].name
