@@ -5,8 +5,6 @@ deployments against them, `anbox-ports catalog` prints them back as the seed's o
 parses the seed to prove the two agree row by row).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
@@ -200,10 +198,10 @@ class CatalogRow:
         fields = ", ".join(f"{name}={value!r}" for name, value in zip(_ROW_FIELDS, self._key, strict=True))
         return f"CatalogRow({fields})"
 
-    def __reduce__(self) -> tuple[type[CatalogRow], tuple[object, ...]]:
+    def __reduce__(self) -> "tuple[type[CatalogRow], tuple[object, ...]]":
         return (CatalogRow, self._key)
 
-    def replace(self, **changes: object) -> CatalogRow:
+    def replace(self, **changes: object) -> "CatalogRow":
         """This row with some fields changed (what `dataclasses.replace` does for a dataclass)."""
         values: dict[str, object] = dict(zip(_ROW_FIELDS, self._key, strict=True))
         unknown = changes.keys() - values.keys()
@@ -530,10 +528,10 @@ class Catalog:
         self._by_charm = {key: tuple(value) for key, value in by_charm.items()}
 
     @classmethod
-    def builtin(cls) -> Catalog:
+    def builtin(cls) -> "Catalog":
         return _BUILTIN
 
-    def extend(self, rows: Iterable[CatalogRow]) -> Catalog:
+    def extend(self, rows: Iterable[CatalogRow]) -> "Catalog":
         return Catalog((*self.rows, *rows), self._unbound, self._facts.values())
 
     def facts(self, charm: str, profile: Profile = "charmed") -> CharmFacts | None:
@@ -545,7 +543,7 @@ class Catalog:
         facts = self.facts(charm, profile)
         return facts is None or facts.opens
 
-    def bind(self, option: ConfigOption, port: PortRange, profile: Profile = "charmed") -> Catalog:
+    def bind(self, option: ConfigOption, port: PortRange, profile: Profile = "charmed") -> "Catalog":
         """A catalog where `option` (a charm's own) moves the row of `option.charm` that claims `port`.
 
         How a charm whose option names differ from the built-in ones (or a service the catalog

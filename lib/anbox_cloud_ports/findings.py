@@ -4,8 +4,6 @@ Rule ids are stable: users filter and suppress on them, SARIF indexes them, test
 rules themselves (id, severity, description, remediation) are declared in `checks/`.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
 from itertools import chain, groupby
 from operator import attrgetter
@@ -121,7 +119,7 @@ class Summary(NamedTuple):
     unchecked: int = 0
 
     @classmethod
-    def of(cls, findings: Iterable[Finding], *, hosts: int, units: int, unchecked: int = 0) -> Summary:
+    def of(cls, findings: Iterable[Finding], *, hosts: int, units: int, unchecked: int = 0) -> "Summary":
         counts = {"error": 0, "warning": 0, "info": 0}
         for finding in findings:
             counts[finding.severity] += 1

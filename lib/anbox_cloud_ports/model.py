@@ -8,10 +8,11 @@ other way round.
 Every type is an immutable `NamedTuple`: a source builds one Unit and one Claim per unit and port of
 a 20,000-unit model, the engine hashes and sorts Hosts by the hundred thousand, and `anbox-ports`
 starts by importing this module. A named tuple is built, hashed, compared and ordered at C speed and
-costs a fraction of a dataclass to define; `_replace` is its `dataclasses.replace`.
+costs a fraction of a dataclass to define; `_replace` is its `dataclasses.replace`. Its annotations are
+evaluated at import (no `from __future__ import annotations`, here and in catalog.py and findings.py):
+a NamedTuple compiles a ForwardRef for each annotation left as text, so only names the type checker
+alone imports are quoted (tests/unit/test_model.py).
 """
-
-from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -32,8 +33,8 @@ Severity = Literal["error", "warning", "info"]
 HOST_PREFIX = "machine "
 """How a host is named (`str(Host)`): `machine 0`, and `machine 0 of model m` when a model is named."""
 
-_NOTHING_EXPOSED: Mapping[str, ExposeTarget] = MappingProxyType({})
-_NO_MODELS: Mapping[str, Model] = MappingProxyType({})
+_NOTHING_EXPOSED: "Mapping[str, ExposeTarget]" = MappingProxyType({})
+_NO_MODELS: "Mapping[str, Model]" = MappingProxyType({})
 
 
 class Host(NamedTuple):
@@ -124,7 +125,7 @@ class Claim(NamedTuple):
     endpoint: str = ""
     origin: ClaimOrigin = "catalog"
     option: str | None = None
-    row: CatalogRow | None = None
+    row: "CatalogRow | None" = None
     location: Location | None = None
     socket: Socket | None = None
     source: str | None = None
@@ -246,7 +247,7 @@ class Deployment(NamedTuple):
     applications: Mapping[str, Application]
     units: tuple[Unit, ...]
     claims: tuple[Claim, ...]
-    profile: Profile = "charmed"
+    profile: "Profile" = "charmed"
     observed: bool = False
     problems: tuple[Problem, ...] = ()
     unchecked: tuple[str, ...] = ()

@@ -42,7 +42,7 @@ ENDPOINT = re.compile(RELATION_SNIPPET)
 SPACE = re.compile(SPACE_SNIPPET)
 MODEL = re.compile(r"[a-z0-9]+[a-z0-9-]*")
 # `app:endpoint` in a bundle's relations.
-APPLICATION_ENDPOINT = re.compile(rf"({APPLICATION_SNIPPET}):({RELATION_SNIPPET})")
+APPLICATION_ENDPOINT = rf"({APPLICATION_SNIPPET}):({RELATION_SNIPPET})"  # compiled when a bundle is read
 
 # How an input labels a model (Host.model, Unit.model): a model name, a model uuid's prefix, or
 # `owner/model` as `juju models` prints it. Juju's own grammar for each piece, nothing else.
@@ -96,14 +96,15 @@ def is_host(text: object) -> bool:
 # `module.subcluster["a"].juju_machine.lxd_node[0]`; a unit placed on no machine is `new:<unit>`.
 _TF_IDENT = r"[A-Za-z_][A-Za-z0-9_-]{0,63}"
 _TF_INDEX = r'(?:\[(?:[0-9]{1,6}|"[A-Za-z0-9_.-]{1,64}")\])?'
-TERRAFORM_MACHINE = re.compile(
+# Compiled when first used (re caches it): a check of anything but a Terraform plan never needs it.
+TERRAFORM_MACHINE = (
     rf"(?:module\.{_TF_IDENT}{_TF_INDEX}\.)*juju_machine\.{_TF_IDENT}{_TF_INDEX}|new:{UNIT.pattern}"
 )
 
 
 def is_terraform_host(text: object) -> bool:
     """A machine as a Terraform plan names it before apply, or a Juju machine id it gives itself."""
-    return is_host(text) or _valid(TERRAFORM_MACHINE, text, limit=512)
+    return is_host(text) or _valid(re.compile(TERRAFORM_MACHINE), text, limit=512)
 
 
 def is_cidr(text: object) -> bool:
@@ -356,7 +357,7 @@ def charm_name(ref: str) -> str:
 # owner, as in `admin/default`): what `juju -m [CONTROLLER:][OWNER/]MODEL` may name.
 CONTROLLER = re.compile(r"[a-z0-9]+[a-z0-9-]*")
 _USER_NAME = r"[a-zA-Z0-9][a-zA-Z0-9.+-]*[a-zA-Z0-9]"
-USER = re.compile(rf"{_USER_NAME}(?:@{_USER_NAME})?")
+USER = rf"{_USER_NAME}(?:@{_USER_NAME})?"  # compiled when first used, as TERRAFORM_MACHINE
 
 
 def is_controller(text: object) -> bool:
@@ -364,4 +365,4 @@ def is_controller(text: object) -> bool:
 
 
 def is_user(text: object) -> bool:
-    return _valid(USER, text)
+    return _valid(re.compile(USER), text)

@@ -617,17 +617,39 @@ def test_a_json_key_repeated_in_one_object_is_exit_2(text: str, tmp_path: Path) 
 
 def _modules_after(tmp_path: Path, *argv: str) -> set[str]:
     """Top-level packages imported by a run of `anbox-ports` in a fresh interpreter."""
+    return {name.split(".")[0] for name in _all_modules_after(tmp_path, *argv)}
+
+
+def _all_modules_after(tmp_path: Path, *argv: str) -> set[str]:
+    """Every module imported by a run of `anbox-ports` in a fresh interpreter."""
     report = tmp_path / "modules.json"
     code = (
         "import json, sys\n"
         "from anbox_cloud_ports.cli import main\n"
         f"status = main({list(argv)!r})\n"
-        f"open({str(report)!r}, 'w').write(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))\n"
+        f"open({str(report)!r}, 'w').write(json.dumps(sorted(sys.modules)))\n"
         "sys.exit(status)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode in (0, 1), done.stderr
     return set(json.loads(report.read_text()))
+
+
+def test_one_status_is_checked_without_the_merger_or_the_spaces_reader(tmp_path: Path) -> None:
+    """Start-up pays only for what the input needs: one status is neither merged nor given spaces."""
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"model": {"name": "m"}, "machines": {}, "applications": {}}))
+    unneeded = {
+        "anbox_cloud_ports.sources.combine",
+        "anbox_cloud_ports.sources.spaces",
+        "binascii",
+        "encodings.utf_8_sig",
+    }
+    alone = _all_modules_after(tmp_path, "check", str(status))
+    assert "anbox_cloud_ports.sources.juju_status" in alone
+    assert not alone & unneeded
+    spaced = _all_modules_after(tmp_path, "check", str(status), "--space", "dmz=10.0.0.0/8")
+    assert {"anbox_cloud_ports.sources.combine", "anbox_cloud_ports.sources.spaces"} <= spaced
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "markdown", "mermaid"])

@@ -184,7 +184,6 @@ def _read_inputs(
     keep: list[object] | None,
 ) -> Deployment:
     from . import detect, yamlload
-    from .combine import merge_models
     from .detect import STATUS
 
     parsed = [yamlload.load(text, name) for text, name in inputs]
@@ -224,6 +223,8 @@ def _read_inputs(
             f"a {kind.name} dump completes a juju status dump: give the status too "
             "(`anbox-ports check STATUS DUMP...`)",
         )
+    from .combine import merge_models  # several inputs only: one status needs no merging
+
     return _named(complete(merge_models(statuses), supplements, catalog, spaces))
 
 
@@ -299,7 +300,13 @@ def complete(
     catalog: Catalog,
     spaces: Sequence[str] = (),
 ) -> Deployment:
-    """`deployment` completed by each supplement in turn, then by the `--space` options."""
+    """`deployment` completed by each supplement in turn, then by the `--space` options.
+
+    A lone status (or bundle) has neither: it is returned before the merger and the spaces reader
+    are imported, which a check that needs neither would otherwise pay for at start-up.
+    """
+    if not supplements and not spaces:
+        return deployment
     from . import spaces as space_dumps
     from .combine import Merger
 

@@ -45,7 +45,8 @@ from .show_application import read_expose_rules
 from .yamlload import Parsed, YamlList, as_mapping, as_sequence, describe, line_of, path
 
 # A unit name as a JSON key: `"ams/0":` (juju/names unit.go: <application>/<number>).
-_UNIT_KEY = re.compile(r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:')
+# Compiled when first used: a status Juju wrote on one line never needs it.
+_UNIT_KEY = r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:'
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
 # Unit names joined one a line, each as `_UNIT_NAME` reads one: every name checked in one C-level pass.
 # The repeat is possessive: a plain one would keep a backtracking point per name (names.py `_one_a_line`).
@@ -86,6 +87,7 @@ class _StatusReader:
         self._on_no_line = Location(self.input, None)
         self._hosts: dict[str, Host] = {}
         self._known_ports: dict[str, dict[str, tuple[PortRange, CatalogRow | None]]] = {}
+        self._app_names: dict[str, str] = {}  # each application's name, as its key in the document
 
     def error(self, where: str, problem: str, container: object, key: object = None) -> InputError:
         return InputError(self.input, problem, where=where, line=line_of(container, key))
@@ -116,7 +118,7 @@ class _StatusReader:
             # Every key is on line 1, and without escapes each unit key is in the text as it reads.
             return 1 if _UNIT_NAME.fullmatch(key) else None
         if self._json_lines is None:
-            self._json_lines = self.parsed.json_key_lines(_UNIT_KEY)
+            self._json_lines = self.parsed.json_key_lines(re.compile(_UNIT_KEY))
         return self._json_lines.get(key)
 
     def read(self, document: object) -> Deployment:
@@ -137,6 +139,7 @@ class _StatusReader:
             )
             entries[name] = entry
             charms[name] = self._charm(entry, name, path(apps_key, name))
+            self._app_names[name] = name
         applications: dict[str, Application] = {}
         unchecked: list[str] = []
         for name, entry in entries.items():
@@ -352,21 +355,30 @@ class _StatusReader:
         """Units and subordinates in one loop, their claims in one more: no Python call per unit.
 
         A principal's subordinates are read where they stand, so units keep the order `_unit` gives
-        them; each unit with open ports is noted (name, charm, ports, location) for `_plain_claims`,
-        the one place claims are built, in the same order.
+        them, and each unit's claims follow it in the same order: its ports, each read once per charm
+        (`_learn_port`), then become claims in place, the principal's and a subordinate's alike (the
+        loop is written out twice: a call per unit costs more than reading its ports).
         """
         hosts, add_unit, one_line = self._hosts, self.units.append, self._one_line
+        add_claim, known_ports, learn = self.claims.append, self._known_ports, self._learn_port
+        canonical = self._app_names
         charm = charms.get(app, app)
+        known = known_ports.get(charm) or self._ports_of(charm)
         cut = len(app)
-        holders: list[tuple[str, str, list[object], Location]] = []
-        hold = holders.append
         subordinates: list[str] = []
-        if one_line and not _all_unit_names(units):
-            return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
+        # Each unit named `<app>/...`: checked for all of them at once on one line, else unit by unit.
+        named_after_app = False
+        if one_line:
+            joined = "\n".join(units)
+            if _UNIT_NAME_LINES.fullmatch(joined) is None:
+                return False  # a key `_json_line` finds on no line: `_unit` places each unit on its own
+            named_after_app = _all_start_with(joined, len(units), f"{app}/")
         location = sub_location = self._on_line_1
         for name, value in units.items():
-            if type(value) is not dict or name.find("/") != cut or not name.startswith(app):
-                return False  # not a mapping, or not named after its application: `_unit` says why
+            if type(value) is not dict:
+                return False  # not a mapping: `_unit` says why
+            if not named_after_app and (name.find("/") != cut or not name.startswith(app)):
+                return False  # not named after its application: `_unit` says why
             machine = value.get("machine")
             if type(machine) is not str or not machine:
                 return False
@@ -380,19 +392,40 @@ class _StatusReader:
             if ports is not None:
                 if type(ports) is not list:
                     return False
-                hold((name, charm, ports, location))
+                for text in ports:
+                    port_row = known.get(text) if type(text) is str else None
+                    if port_row is None and (port_row := learn(charm, text)) is None:
+                        return False
+                    add_claim(
+                        _new(
+                            Claim,
+                            (
+                                name,
+                                port_row[0],
+                                "",
+                                "observed",
+                                None,
+                                port_row[1],
+                                location,
+                                None,
+                                None,
+                                None,
+                            ),
+                        )
+                    )
             subs = value.get("subordinates")
             if subs is None:
                 continue
             if type(subs) is not dict:
                 return False
-            subordinates.extend(cast("dict[str, object]", subs))  # quoted: no generic alias per unit
+            subordinates.extend(subs)  # pyright: ignore[reportUnknownArgumentType] - no call to cast per unit
             for sub, entry in subs.items():
                 sub_cut = sub.find("/")
                 if type(entry) is not dict or sub_cut < 0:
                     return False
-                sub_app = sub[:sub_cut]
-                if sub_app not in charms or entry.get("subordinates") is not None:
+                # The application's own name (hashed already), not a new string per subordinate.
+                sub_app = canonical.get(sub[:sub_cut])
+                if sub_app is None or entry.get("subordinates") is not None:
                     return False
                 if not one_line:
                     sub_location = self.location(subs, sub)
@@ -402,27 +435,29 @@ class _StatusReader:
                 if ports is not None:
                     if type(ports) is not list:
                         return False
-                    hold((sub, sub_charm, ports, sub_location))
-        if one_line and not _all_unit_names(subordinates):
-            return False
-        return self._plain_claims(holders)
-
-    def _plain_claims(self, holders: list[tuple[str, str, list[object], Location]]) -> bool:
-        """The observed claims of units noted by `_plain_units_of`; False at a port Juju would not print."""
-        add_claim, known_ports = self.claims.append, self._known_ports
-        for name, charm, ports, location in holders:
-            known = known_ports.get(charm) or self._ports_of(charm)
-            for text in ports:
-                port_row = known.get(text) if type(text) is str else None
-                if port_row is None and (port_row := self._learn_port(charm, text)) is None:
-                    return False
-                add_claim(
-                    _new(
-                        Claim,
-                        (name, port_row[0], "", "observed", None, port_row[1], location, None, None, None),
-                    )
-                )
-        return True
+                    sub_known = known_ports.get(sub_charm) or self._ports_of(sub_charm)
+                    for text in ports:
+                        port_row = sub_known.get(text) if type(text) is str else None
+                        if port_row is None and (port_row := learn(sub_charm, text)) is None:
+                            return False
+                        add_claim(
+                            _new(
+                                Claim,
+                                (
+                                    sub,
+                                    port_row[0],
+                                    "",
+                                    "observed",
+                                    None,
+                                    port_row[1],
+                                    sub_location,
+                                    None,
+                                    None,
+                                    None,
+                                ),
+                            )
+                        )
+        return not one_line or _all_unit_names(subordinates)
 
     def _ports_of(self, charm: str) -> dict[str, tuple[PortRange, CatalogRow | None]]:
         """The port texts of one charm read so far, each with its range and catalog row."""
@@ -472,6 +507,20 @@ def _all_unit_names(names: Iterable[str]) -> bool:
     does not read sends the application back to `_unit`, which places each unit on its own.
     """
     return _UNIT_NAME_LINES.fullmatch("\n".join(names)) is not None
+
+
+def _all_start_with(joined: str, count: int, prefix: str) -> bool:
+    """Whether each of the `count` lines of `joined` (names, one a line) starts with `prefix`.
+
+    Two C-level passes instead of two calls per name: when there are `count` lines, `prefix` after
+    each of their newlines and at the start puts one on every line, since no prefix holds a newline.
+    """
+    return (
+        "\n" not in prefix
+        and joined.startswith(prefix)
+        and joined.count("\n") == count - 1
+        and joined.count(f"\n{prefix}") == count - 1
+    )
 
 
 # Builds a model tuple from all its fields at C speed (what `_make` does), for the per-unit hot path.

@@ -15,7 +15,6 @@ the failure is reported, so one unit's agent being down hides nothing about the 
 
 from __future__ import annotations
 
-import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
     from .combine import Merger
 
 # `fmt.Sprintf("%s (%s)", range, descr)` in opened-ports.go renderPortsWithEndpointDetails.
-_ENTRY = re.compile(r"(?P<range>[^ ()]+) \((?P<endpoints>[^()]*)\)")
+_ENTRY = r"(?P<range>[^ ()]+) \((?P<endpoints>[^()]*)\)"  # compiled when a dump is read, not when told apart
 _WILDCARD = "*"
 
 
@@ -111,7 +110,7 @@ def _unit(shape: Shape, top: Mapping[Any, object], key: object) -> UnitPorts:
     ports: list[tuple[PortRange, tuple[str, ...]]] = []
     bad: list[tuple[str, str]] = []
     for entry in _entries(shape, stdout, path(where, "results", "stdout"), results):
-        match = _ENTRY.fullmatch(entry)
+        match = re.fullmatch(_ENTRY, entry)
         if match is None:
             raise shape.error(
                 path(where, "results", "stdout"),
@@ -151,6 +150,7 @@ def _text(shape: Shape, results: Mapping[Any, object], key: str, where: str) -> 
         raise shape.error(path(where, key), f"expected text, found {type(value).__name__}", results, key)
     if results.get(f"{key}-encoding") == "base64":
         import base64  # only for output juju exec encoded: detecting a status input imports this module
+        import binascii
 
         try:
             return base64.b64decode(value, validate=True).decode("utf-8")

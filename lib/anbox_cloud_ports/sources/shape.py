@@ -16,7 +16,7 @@ from ..model import Location
 from .yamlload import Parsed, as_mapping, as_sequence, describe, line_of, path
 
 # A top-level-looking key of a JSON object (`"lxd/0": {`): the json module keeps no positions.
-_JSON_KEY = re.compile(r'"([^"\\\n]{1,200})"\s*:\s*\{')
+_JSON_KEY = r'"([^"\\\n]{1,200})"\s*:\s*\{'  # compiled when first used: only on error
 
 
 class Shape:
@@ -35,7 +35,7 @@ class Shape:
         found = line_of(container, key)
         if found is None and self.parsed.is_json and isinstance(key, str):
             if self._json_lines is None:
-                self._json_lines = self.parsed.json_key_lines(_JSON_KEY)
+                self._json_lines = self.parsed.json_key_lines(re.compile(_JSON_KEY))
             found = self._json_lines.get(key)
         return found
 

@@ -155,7 +155,7 @@ class Parsed(NamedTuple):
         return found
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}")
+_PLAIN_KEY = r"[A-Za-z0-9_-][A-Za-z0-9_.:/-]{0,80}"  # compiled when first used: a path is spelt on error
 
 
 def path(*parts: object) -> str:
@@ -166,7 +166,7 @@ def path(*parts: object) -> str:
             out += f"[{part}]"
             continue
         text = str(part)
-        shown = text if _PLAIN_KEY.fullmatch(text) else quote(text, 40)
+        shown = text if re.fullmatch(_PLAIN_KEY, text) else quote(text, 40)
         out += f".{shown}" if out else shown
     return out
 
@@ -219,8 +219,11 @@ def _decode(text: str | bytes, name: str) -> str:
                 raise InputError(
                     name, f"not {encoding.upper()} text: {err.reason} at byte {err.start}"
                 ) from None
+    # What "utf-8-sig" does, without importing its codec module at every start: the BOM is dropped
+    # and the rest decoded, error offsets counting from after it (tests/unit/sources/test_yamlload.py).
+    body = text[3:] if text.startswith(b"\xef\xbb\xbf") else text
     try:
-        return text.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(
             name, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
@@ -259,7 +262,7 @@ def _blank_before_colon(text: str) -> bool:
     return any(blank in text and blank + ":" in text for blank in " \t\n\r")
 
 
-def _without_repeated_keys(text: str) -> tuple[object] | None:
+def _without_repeated_keys(text: str, key_colons: int | None = None) -> tuple[object] | None:
     """The JSON document of `text` when counting proves that no object repeats a key; else None.
 
     json.loads builds each object in C, and the hook only adds up how many keys the objects kept; a
@@ -271,8 +274,11 @@ def _without_repeated_keys(text: str) -> tuple[object] | None:
     it names the repeated key, and refuses what it refused before, as before. Twice as fast as
     `_object` on a `juju status` (Juju writes it with `":` and no blanks), which builds a list of
     pairs per object; tests/unit/sources/test_yamlload.py holds the two to the same result.
+    `key_colons` is `_key_colons(text)` when the caller counted it already.
     """
-    if _blank_before_colon(text):
+    if key_colons is None:
+        key_colons = _key_colons(text)
+    if key_colons is None:
         return None
     kept = 0
 
@@ -285,16 +291,30 @@ def _without_repeated_keys(text: str) -> tuple[object] | None:
         document: object = json.loads(text, object_hook=counted, parse_float=JsonFloat)
     except (ValueError, RecursionError):
         return None  # `_object`'s pass says what is wrong, as it did before
-    return (document,) if kept == text.count('":') else None
+    return (document,) if kept == key_colons else None
+
+
+def _key_colons(text: str) -> int | None:
+    """How many `":` the text holds, when that bounds its keys (no blank before a colon); else None."""
+    return None if _blank_before_colon(text) else text.count('":')
 
 
 def _load_json(text: str, name: str) -> tuple[object, ...] | None:
-    values = json_values(text)
-    if values > MAX_NODES:
-        raise InputError(name, too_many(values, "JSON values"))
-    documents = _without_repeated_keys(text)
+    """The JSON document of `text`, None if it is not JSON; InputError for JSON that cannot be read.
+
+    The budget is first checked with the `":` count (`json_values`), which bounds what json.loads
+    builds of any text, JSON or not: inside the JSON it reads, each key's colon follows its quote.
+    Only for JSON is that count a bound of the whole text's values, so unless the document is read
+    at once, the plain count is checked again before anything else is said: a text refused as
+    too large is refused as before, whether or not it is JSON.
+    """
+    key_colons = _key_colons(text)
+    _check_budget(text, name, key_colons)
+    documents = _without_repeated_keys(text, key_colons)
     if documents is not None:
         return documents
+    if key_colons is not None:
+        _check_budget(text, name)
     try:
         return (json.loads(text, object_pairs_hook=_object, parse_float=JsonFloat),)
     except _DuplicateKeyError as err:
@@ -310,6 +330,12 @@ def _load_json(text: str, name: str) -> tuple[object, ...] | None:
         raise InputError(name, f"invalid JSON: {one_line(str(err))}") from None
 
 
+def _check_budget(text: str, name: str, key_colons: int | None = None) -> None:
+    values = json_values(text, key_colons)
+    if values > MAX_NODES:
+        raise InputError(name, too_many(values, "JSON values"))
+
+
 def too_many(count: int | None, what: str) -> str:
     if count is None:
         return f"the input holds more than {MAX_NODES} {what}; no bundle or juju status needs that many: refusing it"
@@ -321,14 +347,20 @@ def too_many(count: int | None, what: str) -> str:
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
-def json_values(text: str) -> int:
+def json_values(text: str, key_colons: int | None = None) -> int:
     """How many values (keys included) a JSON text holds, counted without building any of them.
 
     Outside strings every value but the first follows a `,` or a `:`, and every array and object
     opens with its bracket: their count is exact for arrays and objects that hold something, and
     one more per empty one. Strings are cut out first only when the raw count is too high to pass.
+    `key_colons` (`_key_colons`: no blank stands before a colon, so every key's colon follows its
+    closing quote) stands for the colons when given: no fewer than the colons outside strings, it
+    keeps the raw count an upper bound of a JSON text's values (`_load_json` says why that is
+    enough), and spares a pass over the text that `_without_repeated_keys` makes anyway. A raw count
+    it makes too high is recounted exactly, as the plain one is, so a refusal names the same count.
     """
-    rough = text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
+    colons = text.count(":") if key_colons is None else key_colons
+    rough = text.count(",") + colons + text.count("[") + text.count("{") + 1
     if rough <= MAX_NODES:
         return rough
     bare = _JSON_STRING.sub("", text)

@@ -332,3 +332,36 @@ def test_a_status_on_one_line_has_every_unit_on_line_1() -> None:
     indented = load_status(json.dumps(document, indent=1).encode(), input="s.json")
     assert one_line.units[0].location == Location("s.json", 1)
     assert indented.units[0].location == Location("s.json", 9)
+
+
+@given(
+    names=st.lists(st.text(alphabet="ab/\n0", max_size=5), max_size=5),
+    prefix=st.text(alphabet="ab/\n", max_size=3),
+)
+def test_all_start_with_is_each_name_starting_with_the_prefix(names: list[str], prefix: str) -> None:
+    """The two-pass test on joined names says yes only where every name starts with the prefix."""
+    found = juju_status._all_start_with("\n".join(names), len(names), prefix)  # pyright: ignore[reportPrivateUsage]
+    if found:
+        assert all(name.startswith(prefix) for name in names)
+    if names and "\n" not in "".join(names) + prefix:
+        assert found == all(name.startswith(prefix) for name in names)
+
+
+def test_units_carry_their_application_name_as_the_document_spells_it() -> None:
+    """One name object per application (hashed once), not a new string cut from each unit's name."""
+    document = {
+        "model": {"name": "m"},
+        "applications": {
+            "lxd": {
+                "charm": "ams-lxd",
+                "units": {
+                    f"lxd/{i}": {"machine": str(i), "subordinates": {f"exporter/{i}": {}}} for i in range(3)
+                },
+            },
+            "exporter": {"charm": "node-exporter", "subordinate-to": ["lxd"]},
+        },
+    }
+    deployment = load_status(json.dumps(document, separators=(",", ":")).encode(), input="s.json")
+    assert [unit.subordinate for unit in deployment.units] == [False, True] * 3
+    for unit in deployment.units:
+        assert unit.application is deployment.applications[unit.application].name

@@ -208,3 +208,27 @@ def test_keys_are_counted_only_where_the_count_is_exact(text: str, shortcut: boo
     assert (found is not None) is shortcut
     if found is not None:
         assert found == (json.loads(text),)
+
+
+def _as_utf_8_sig(data: bytes) -> str:
+    """`_decode` of bytes as it was written: Python's utf-8-sig codec, and the same error line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return f"x: not UTF-8 text: byte 0x{data[err.start]:02x} at offset {err.start} ({err.reason})"
+
+
+@given(
+    data=st.tuples(st.sampled_from([b"", b"\xef\xbb\xbf", b"\xef\xbb"]), st.binary(max_size=12)).map(
+        lambda parts: parts[0] + parts[1]
+    )
+    | st.text(max_size=8).map(lambda text: b"\xef\xbb\xbf" + text.encode())
+)
+def test_utf_8_is_decoded_as_the_utf_8_sig_codec_decodes_it(data: bytes) -> None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+        return  # a UTF-16 or UTF-32 byte order mark: another codec's
+    try:
+        found = yamlload._decode(data, "x")  # pyright: ignore[reportPrivateUsage]
+    except InputError as err:
+        found = str(err)
+    assert found == _as_utf_8_sig(data)

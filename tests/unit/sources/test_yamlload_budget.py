@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from anbox_cloud_ports.errors import InputError
 from anbox_cloud_ports.sources import load, yamlload
@@ -74,3 +78,53 @@ def test_a_document_within_the_budget_is_read():
     [document] = yamlload.load(text, "flow.yaml").documents
     assert isinstance(document, list)
     assert len(document) == BUDGET - 1
+
+
+_JSON_TEXTS = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='a:,[{" \\', max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(alphabet='a: ",', max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+).flatmap(
+    lambda doc: st.sampled_from([(",", ":"), (", ", ": "), (",", " :"), (",\n", ":\t")]).map(
+        lambda separators: json.dumps(doc, separators=separators)
+    )
+)
+
+
+def _outcome(text: str) -> object:
+    try:
+        parsed = yamlload.load(text, "in.json")
+    except InputError as err:
+        return str(err)
+    return (parsed.documents, parsed.is_json)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=300)
+@given(
+    text=_JSON_TEXTS | st.text(alphabet='a:,[{}]" \\\n', max_size=40).map("{".__add__),
+    budget=st.integers(0, 40),
+)
+@example(text="{a:1,b:2,c:3}", budget=6)  # YAML: no `":`, yet refused as too many JSON values before
+def test_the_key_colons_count_reads_and_refuses_as_the_plain_count(
+    monkeypatch: pytest.MonkeyPatch, text: str, budget: int
+):
+    """A text read with the `":` count is read, or refused, exactly as with the plain count alone."""
+    monkeypatch.setattr(yamlload, "MAX_NODES", budget)
+    shared = _outcome(text)
+    monkeypatch.setattr(yamlload, "_key_colons", lambda _text: None)
+    assert shared == _outcome(text)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=300)
+@given(text=_JSON_TEXTS, budget=st.integers(0, 40))
+def test_the_key_colons_bound_what_json_builds(monkeypatch: pytest.MonkeyPatch, text: str, budget: int):
+    """Of JSON text, the `":` count refuses whatever the plain count refuses, naming the same count."""
+    monkeypatch.setattr(yamlload, "MAX_NODES", budget)
+    plain = json_values(text)
+    shared = json_values(text, yamlload._key_colons(text))  # pyright: ignore[reportPrivateUsage]
+    assert (shared > budget) == (plain > budget)
+    if plain > budget:
+        assert shared == plain

@@ -6,6 +6,7 @@ then on the merged bundle.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -297,7 +298,7 @@ class Verifier:
 
 
 def parse_endpoint(text: str) -> tuple[str, str] | None:
-    match = names.APPLICATION_ENDPOINT.fullmatch(text)
+    match = re.fullmatch(names.APPLICATION_ENDPOINT, text)
     if match is not None:
         return match.group(1), match.group(2)
     if names.APPLICATION.fullmatch(text):
