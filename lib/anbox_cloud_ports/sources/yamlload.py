@@ -220,13 +220,14 @@ def _decode(text: str | bytes, name: str) -> str:
                     name, f"not {encoding.upper()} text: {err.reason} at byte {err.start}"
                 ) from None
     # What "utf-8-sig" does, without importing its codec module at every start: the BOM is dropped
-    # and the rest decoded, error offsets counting from after it (tests/unit/sources/test_yamlload.py).
-    body = text[3:] if text.startswith(b"\xef\xbb\xbf") else text
+    # and the rest decoded. An error names the byte at its offset in the input as given, BOM included.
+    bom = 3 if text.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return body.decode("utf-8")
+        return text[bom:].decode("utf-8")
     except UnicodeDecodeError as err:
+        at = bom + err.start
         raise InputError(
-            name, f"not UTF-8 text: byte 0x{text[err.start]:02x} at offset {err.start} ({err.reason})"
+            name, f"not UTF-8 text: byte 0x{text[at]:02x} at offset {at} ({err.reason})"
         ) from None
 
 

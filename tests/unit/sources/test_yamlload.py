@@ -211,11 +211,19 @@ def test_keys_are_counted_only_where_the_count_is_exact(text: str, shortcut: boo
 
 
 def _as_utf_8_sig(data: bytes) -> str:
-    """`_decode` of bytes as it was written: Python's utf-8-sig codec, and the same error line."""
+    """`_decode` of bytes as it was written: Python's utf-8-sig codec; an error names the input's offset."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        return f"x: not UTF-8 text: byte 0x{data[err.start]:02x} at offset {err.start} ({err.reason})"
+        # utf-8-sig counts from after a BOM it dropped; the message counts from the input's first byte.
+        at = err.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        return f"x: not UTF-8 text: byte 0x{data[at]:02x} at offset {at} ({err.reason})"
+
+
+def test_an_undecodable_byte_after_a_bom_is_named_at_its_offset_in_the_file() -> None:
+    with pytest.raises(InputError) as raised:
+        yamlload._decode(b"\xef\xbb\xbfab\xff", "x")  # pyright: ignore[reportPrivateUsage]
+    assert str(raised.value) == "x: not UTF-8 text: byte 0xff at offset 5 (invalid start byte)"
 
 
 @given(
