@@ -128,7 +128,13 @@ def _dump_ranges(group: Grouped) -> dict[str, list[str]]:
 
 @contextlib.contextmanager
 def machine_state(path: str) -> Generator[dict[str, Any]]:
-    """The state document, locked for the duration (two units' tools may run at once)."""
+    """The state document, locked for the duration (two units' tools may run at once).
+
+    Written back even when the command fails: Juju's hook-side recorder keeps what a failed
+    `close-port` did before its conflict check (it drops the matching pending open first), and a hook
+    whose commit fails loses its pending changes (`Machine.commit` pops them before it checks).
+    `Machine.commit` changes `state["units"]` only through `save()`, after every check has passed.
+    """
     with open(path, "a+", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
@@ -137,10 +143,12 @@ def machine_state(path: str) -> Generator[dict[str, Any]]:
         state.setdefault("endpoints", {})
         state.setdefault("units", {})
         state.setdefault("pending", {})
-        yield state
-        handle.seek(0)
-        handle.truncate()
-        json.dump(state, handle, sort_keys=True, separators=(",", ":"))
+        try:
+            yield state
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            json.dump(state, handle, sort_keys=True, separators=(",", ":"))
 
 
 class Machine:
