@@ -163,6 +163,15 @@ def test_sorted_units_on_many_names_with_odd_ones_among_them(odd: list[str]) -> 
     assert sorted_units(list(reversed(names))) == sorted(reversed(names), key=unit_sort_key)
 
 
+@pytest.mark.parametrize("app", ["lxd", "lÿd", "l١d"])
+def test_sorted_units_on_many_names_of_an_application_named_in_any_text(app: str) -> None:
+    """The numbered check reads the names as ASCII bytes: other text takes the general order."""
+    names = [f"{app}/{n}" for n in range(100)] + [f"{app}/١٢", f"{app}/07"]
+    assert sorted_units(names) == sorted(names, key=unit_sort_key)
+    assert sorted_units(names[:100]) == names[:100]
+    assert sorted_units(list(reversed(names))) == sorted(reversed(names), key=unit_sort_key)
+
+
 _NAME_TEXTS = st.one_of(
     _UNIT_NAMES,
     st.sampled_from(("0", "0/lxd/1", "10", "01", "0/lxd", "a\nb/0", "lxd/0\nlxd/1", "0\n1", "\n", "x" * 129)),

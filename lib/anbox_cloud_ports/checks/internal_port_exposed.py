@@ -8,12 +8,12 @@ opened leaks alike. Where the input cannot tell, a warning names the command tha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from ..catalog import CatalogRow
 from ..findings import Finding
-from ..model import Application, Deployment, ExposureSyntax, Location, Model, Severity
+from ..model import Application, Claim, Deployment, ExposureSyntax, Location, Model, Severity
 from ..names import sorted_units
 from ..ports import PortRange
 from ..text import describe_units, join_and, sentence
@@ -25,7 +25,8 @@ ID = "internal-port-exposed"
 
 _NAME = attrgetter("name")
 _HOST = attrgetter("host")
-_LOCATION = attrgetter("location")
+# By position, as the index reads claims: a finding may look through a quarter of a million of them.
+_LOCATION = itemgetter(Claim._fields.index("location"))
 
 _SEVERITY: dict[str, Severity] = {"public": "warning", "unknown": "warning", "private": "info"}
 

@@ -272,3 +272,31 @@ def test_knows_held_is_whether_any_claim_is_known_held(seed: int, origin: ClaimO
         for app_key in index.units_by_app:
             index.app_claims(app_key)
     assert index.knows_held == knows_held(deployment)
+
+
+def test_the_field_getters_read_the_fields_they_are_named_for() -> None:
+    """The index reads model fields by position: each getter is the attribute of its name."""
+    from anbox_cloud_ports.checks import index as module
+
+    port = PortRange("tcp", 1, 2)
+    claim = Claim("a/0", port, "ep", "observed", "opt", None, Location("f", 3))
+    unit = Unit("a/0", "a", "c", Host("0", "m"), False, Location("g", 4), "m", True)
+    getters = {
+        "_UNIT": (claim, "unit"),
+        "_PORT": (claim, "port"),
+        "_ROW": (claim, "row"),
+        "_ENDPOINT": (claim, "endpoint"),
+        "_OPTION": (claim, "option"),
+        "_ORIGIN": (claim, "origin"),
+        "_NAME": (unit, "name"),
+        "_UNIT_MODEL": (unit, "model"),
+        "_HOST": (unit, "host"),
+        "_CHARM": (unit, "charm"),
+        "_APPLICATION": (unit, "application"),
+        "_ENDPOINTS_KNOWN": (unit, "endpoints_known"),
+        "_MACHINE": (unit.host, "machine"),
+        "_HOST_MODEL": (unit.host, "model"),
+    }
+    for name, (value, field) in getters.items():
+        assert getattr(module, name)(value) == getattr(value, field), name
+    assert module._KIND(claim) == (claim.port, claim.endpoint, claim.origin, claim.option, claim.row)

@@ -11,6 +11,7 @@ from anbox_cloud_ports.model import (
     Deployment,
     ExposeTarget,
     Host,
+    Location,
     Model,
 )
 from anbox_cloud_ports.sources import load
@@ -232,3 +233,14 @@ def test_a_leak_wherever_the_port_is_opened_is_certain_without_naming_the_exec()
         "`juju expose lxd` (wildcard) exposes it to 0.0.0.0/0 and ::/0"
     )
     assert "opened-ports" not in (finding.fix or "")
+
+
+def test_the_leak_is_located_at_the_first_of_its_claims_that_has_a_location():
+    deployment = layout(REFERENCE, exposed={**REFERENCE_EXPOSED, "lxd": {"": everyone()}})
+    where = Location("bundle.yaml", 42)
+    claims = tuple(
+        c._replace(location=where) if c.unit == "lxd/1" and c.port == P("8443/tcp") else c
+        for c in deployment.claims
+    )
+    [finding] = rules(check(deployment._replace(claims=claims)), "internal-port-exposed")
+    assert finding.location == where
