@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, compress, cycle, groupby, pairwise, repeat
 from operator import attrgetter, eq, is_, itemgetter
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVar, cast
 
 from ..catalog import Catalog, CatalogRow, ConfigOption, Profile
 from ..model import Claim, Deployment, Host, Unit
@@ -45,6 +45,8 @@ _FEW_APPS = 16
 _FAST_SORT_FROM = 64
 
 _NO_CLAIMS: tuple[Claim, ...] = ()
+
+_K = TypeVar("_K")
 
 # Fields of the model's NamedTuples read by position: an itemgetter is about a fifth cheaper than the
 # field's own descriptor, over a million claims (tests/unit/checks/test_index.py holds them to it).
@@ -472,13 +474,7 @@ class Index:
         """`_clashing_hosts` when units differ too much to form patterns: host by host."""
         hosts = self._hosts_of_units
         decided: dict[tuple[int, ...], bool] = {}
-        on_host: dict[Host, list[int]] = {}
-        for i, host in enumerate(hosts):
-            listed = on_host.get(host)
-            if listed is None:
-                on_host[host] = [i]
-            else:
-                listed.append(i)
+        on_host = positions_of(hosts)
         self._host_count = len(on_host)
         clashing: dict[Host, list[int]] = {}
         for host, where in on_host.items():
@@ -625,14 +621,19 @@ def positions_by_app(app_keys: list[str]) -> dict[str, Sequence[int]]:
             found[app_key] = range(first, stop, step)
         else:
             return found
-    listed: dict[str, list[int]] = {}
-    for i, app_key in enumerate(app_keys):
-        where = listed.get(app_key)
+    return dict(positions_of(app_keys))
+
+
+def positions_of(keys: Sequence[_K]) -> dict[_K, list[int]]:
+    """Where each key is in `keys`, in order; keys by their first place. One Python step per key."""
+    listed: dict[_K, list[int]] = {}
+    for i, key in enumerate(keys):
+        where = listed.get(key)
         if where is None:
-            listed[app_key] = [i]
+            listed[key] = [i]
         else:
             where.append(i)
-    return dict(listed)
+    return listed
 
 
 def _periodic_positions(app_keys: list[str]) -> dict[str, Sequence[int]] | None:
