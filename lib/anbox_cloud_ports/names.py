@@ -12,6 +12,7 @@ MachineSnippet and ContainerTypeSnippet, `relation.go` RelationSnippet, `space.g
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable
 from itertools import islice, repeat
@@ -225,8 +226,13 @@ def _one_a_line(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """
     found = _LINES.get(pattern)
     if found is None:
-        found = _LINES[pattern] = re.compile(rf"(?:{pattern.pattern})(?:\n(?:{pattern.pattern}))*+")
+        found = _LINES[pattern] = re.compile(rf"(?:{pattern.pattern})(?:\n(?:{pattern.pattern})){REPEAT}")
     return found
+
+
+# Possessive repeats came with Python 3.11; 3.10 (Ubuntu 22.04's, where charms run) repeats plainly:
+# the same answers (no Juju grammar matches a newline, so each line is matched whole), at a cost per line.
+REPEAT = "*+" if sys.version_info >= (3, 11) else "*"
 
 
 _HOST = re.compile(rf"(?:{MACHINE.pattern})|(?:{UNIT.pattern})")  # is_host: a machine, or a unit (a pod)

@@ -37,7 +37,7 @@ from ..model import (
     Problem,
     Unit,
 )
-from ..names import charm_name, is_controller, is_model
+from ..names import REPEAT, charm_name, is_controller, is_model
 from ..ports import PortRange
 from ..text import plain, quote
 from .shape import Shape
@@ -50,7 +50,7 @@ _UNIT_KEY = r'"([a-z][a-z0-9-]*/[0-9]+)"\s*:'
 _UNIT_NAME = re.compile(r"[a-z][a-z0-9-]*/[0-9]+")
 # Unit names joined one a line, each as `_UNIT_NAME` reads one: every name checked in one C-level pass.
 # The repeat is possessive: a plain one would keep a backtracking point per name (names.py `_one_a_line`).
-_UNIT_NAME_LINES = re.compile(rf"(?:{_UNIT_NAME.pattern}(?:\n{_UNIT_NAME.pattern})*+)?")
+_UNIT_NAME_LINES = re.compile(rf"(?:{_UNIT_NAME.pattern}(?:\n{_UNIT_NAME.pattern}){REPEAT})?")
 
 
 def looks_like_status(document: object) -> bool:
